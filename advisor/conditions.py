@@ -1,0 +1,362 @@
+"""Rule conditions: a small expression language compiled once, never `eval`ed.
+
+A condition is Python-like text, parsed with `ast` and compiled into a tree of
+nodes after checking every name and type against the fact specs:
+
+    imbalance_ratio >= 4 and maybe(task in ['classification', 'detection'])
+    'nan-loss' in symptoms and precision == 'fp16' and not bf16_supported
+
+Allowed: fact names, numbers, strings, booleans, lists of literals, `+ - * /`,
+comparisons (chains too), `in` / `not in`, `and` / `or` / `not`, and two
+functions: `known(fact)` and `maybe(condition)`.
+
+Setups are partial, so evaluation is three-valued (Kleene): a comparison that
+reads an unknown fact is *unknown* (None); `and` is False if any part is False,
+`or` is True if any part is True; `maybe(c)` holds unless c is known False. A
+rule fires only when its condition is True.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .facts import FactSpec
+from .units import nearest
+
+
+class ConditionError(ValueError):
+    """A condition that does not compile; the message names the problem."""
+
+
+@dataclass
+class Atom:
+    """One leaf test as evaluated, for --explain and for naming missing facts."""
+
+    text: str
+    result: bool | None
+    values: dict[str, Any]
+    unknown: list[str]
+
+
+@dataclass
+class Trace:
+    atoms: list[Atom] = field(default_factory=list)
+    # facts whose absence a maybe() let pass: knowing them could silence the rule
+    assumed: set[str] = field(default_factory=set)
+
+
+# ---------------------------------------------------------------- value nodes
+
+class _Value:
+    kind: str  # "number" | "str" | "bool" | "set" | "list"
+    names: frozenset[str] = frozenset()
+
+    def value(self, facts: dict[str, Any]) -> Any:  # None = unknown
+        raise NotImplementedError
+
+
+@dataclass
+class _Fact(_Value):
+    name: str
+    kind: str
+    choices: tuple[str, ...]
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset({self.name})
+
+    def value(self, facts):
+        return facts.get(self.name)
+
+
+@dataclass
+class _Const(_Value):
+    constant: Any
+    kind: str
+
+    def value(self, facts):
+        return self.constant
+
+
+_ARITH = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+
+
+@dataclass
+class _Arith(_Value):
+    op: Any
+    left: _Value
+    right: _Value
+    kind: str = "number"
+
+    @property
+    def names(self):
+        return self.left.names | self.right.names
+
+    def value(self, facts):
+        a, b = self.left.value(facts), self.right.value(facts)
+        if a is None or b is None:
+            return None
+        try:
+            return self.op(a, b)
+        except ZeroDivisionError:
+            return None
+
+
+# ---------------------------------------------------------------- test nodes
+
+class Test:
+    def test(self, facts: dict[str, Any], trace: Trace) -> bool | None:
+        raise NotImplementedError
+
+    def implied_known(self) -> frozenset[str]:
+        """Facts that must be known whenever this test is True."""
+        return frozenset()
+
+
+_COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+            ast.Gt: operator.gt, ast.GtE: operator.ge,
+            ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b}
+
+
+@dataclass
+class _Atom(Test):
+    text: str
+    pairs: list[tuple[Any, _Value, _Value]]  # a chain a < b < c is two pairs
+    names: frozenset[str]
+
+    def test(self, facts, trace):
+        values = {n: _jsonable(facts.get(n)) for n in sorted(self.names)}
+        unknown = [n for n, v in values.items() if v is None]
+        result: bool | None = None
+        if not unknown:
+            result = all(op(left.value(facts), right.value(facts)) for op, left, right in self.pairs)
+        trace.atoms.append(Atom(self.text, result, values, unknown))
+        return result
+
+    def implied_known(self):
+        return self.names
+
+
+@dataclass
+class _BoolFact(Test):
+    name: str
+
+    def test(self, facts, trace):
+        value = facts.get(self.name)
+        trace.atoms.append(Atom(self.name, value, {self.name: value}, [self.name] if value is None else []))
+        return value
+
+    def implied_known(self):
+        return frozenset({self.name})
+
+
+@dataclass
+class _Known(Test):
+    name: str
+
+    def test(self, facts, trace):
+        known = facts.get(self.name) is not None
+        trace.atoms.append(Atom(f"known({self.name})", known, {self.name: _jsonable(facts.get(self.name))}, []))
+        return known
+
+    def implied_known(self):
+        return frozenset({self.name})
+
+
+@dataclass
+class _Maybe(Test):
+    inner: Test
+
+    def test(self, facts, trace):
+        start = len(trace.atoms)
+        result = self.inner.test(facts, trace)
+        if result is None:
+            for atom in trace.atoms[start:]:
+                trace.assumed.update(atom.unknown)
+        return result is not False
+
+
+@dataclass
+class _Not(Test):
+    inner: Test
+
+    def test(self, facts, trace):
+        result = self.inner.test(facts, trace)
+        return None if result is None else not result
+
+
+@dataclass
+class _And(Test):
+    parts: list[Test]
+
+    def test(self, facts, trace):
+        results = [p.test(facts, trace) for p in self.parts]  # all parts, so --explain shows each
+        if False in results:
+            return False
+        return None if None in results else True
+
+    def implied_known(self):
+        return frozenset().union(*(p.implied_known() for p in self.parts))
+
+
+@dataclass
+class _Or(Test):
+    parts: list[Test]
+
+    def test(self, facts, trace):
+        results = [p.test(facts, trace) for p in self.parts]
+        if True in results:
+            return True
+        return None if None in results else False
+
+    def implied_known(self):
+        return frozenset.intersection(*(p.implied_known() for p in self.parts))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+# ---------------------------------------------------------------- compiler
+
+@dataclass
+class Condition:
+    source: str
+    root: Test
+
+    @property
+    def implied_known(self) -> frozenset[str]:
+        return self.root.implied_known()
+
+    def evaluate(self, facts: dict[str, Any]) -> tuple[bool | None, Trace]:
+        trace = Trace()
+        return self.root.test(facts, trace), trace
+
+
+def compile_condition(source: str, specs: dict[str, FactSpec]) -> Condition:
+    """Parse and type-check `source` against `specs`; raise ConditionError."""
+    if not isinstance(source, str) or not source.strip():
+        raise ConditionError("a condition must be a non-empty string")
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ConditionError(f"syntax error in condition {source!r}: {exc.msg}") from None
+    return Condition(source, _Compiler(source.strip(), specs).test(tree.body))
+
+
+class _Compiler:
+    def __init__(self, source: str, specs: dict[str, FactSpec]) -> None:
+        self.source, self.specs = source, specs
+
+    def text(self, node: ast.AST) -> str:
+        return ast.get_source_segment(self.source, node) or ast.unparse(node)
+
+    def fail(self, node: ast.AST, message: str) -> ConditionError:
+        return ConditionError(f"in {self.text(node)!r}: {message}")
+
+    def fact(self, node: ast.Name) -> _Fact:
+        spec = self.specs.get(node.id)
+        if spec is None:
+            raise self.fail(node, f"unknown fact {node.id!r}{nearest(node.id, self.specs)}")
+        return _Fact(spec.name, spec.kind, spec.choices)
+
+    def test(self, node: ast.AST) -> Test:
+        if isinstance(node, ast.BoolOp):
+            parts = [self.test(v) for v in node.values]
+            return _And(parts) if isinstance(node.op, ast.And) else _Or(parts)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return _Not(self.test(node.operand))
+        if isinstance(node, ast.Compare):
+            return self.compare(node)
+        if isinstance(node, ast.Name):
+            fact = self.fact(node)
+            if fact.kind != "bool":
+                raise self.fail(node, f"{fact.name} is a {fact.kind}, not a yes/no fact; compare it with something")
+            return _BoolFact(fact.name)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+            if node.func.id == "known" and len(node.args) == 1 and isinstance(node.args[0], ast.Name):
+                return _Known(self.fact(node.args[0]).name)
+            if node.func.id == "maybe" and len(node.args) == 1:
+                return _Maybe(self.test(node.args[0]))
+            raise self.fail(node, "the only functions are known(fact) and maybe(condition)")
+        if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+            raise self.fail(node, "a constant condition is always the same; drop it")
+        raise self.fail(node, "not a condition; use comparisons joined by and / or / not")
+
+    def value(self, node: ast.AST) -> _Value:
+        if isinstance(node, ast.Name):
+            return self.fact(node)
+        if isinstance(node, ast.Constant) and isinstance(node.value, (bool, int, float, str)):
+            kind = {bool: "bool", int: "number", float: "number", str: "str"}[type(node.value)]
+            return _Const(node.value, kind)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = self.value(node.operand)
+            if not isinstance(inner, _Const) or inner.kind != "number":
+                raise self.fail(node, "unary minus applies to numbers only")
+            return _Const(-inner.constant, "number")
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            items = [self.value(e) for e in node.elts]
+            if not items or not all(isinstance(i, _Const) for i in items):
+                raise self.fail(node, "a list holds one or more literal values")
+            kinds = {i.kind for i in items}
+            if len(kinds) != 1:
+                raise self.fail(node, "a list's values must be all strings or all numbers")
+            return _Const(frozenset(i.constant for i in items), "list:" + kinds.pop())
+        if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
+            left, right = self.value(node.left), self.value(node.right)
+            for side in (left, right):
+                if side.kind != "number":
+                    raise self.fail(node, "arithmetic applies to numbers only")
+            return _Arith(_ARITH[type(node.op)], left, right)
+        raise self.fail(node, "not a value; use a fact name, a literal or arithmetic on numbers")
+
+    def compare(self, node: ast.Compare) -> _Atom:
+        operands = [self.value(node.left)] + [self.value(c) for c in node.comparators]
+        pairs = []
+        for op, left, right in zip(node.ops, operands, operands[1:]):
+            self.check_pair(node, op, left, right)
+            pairs.append((_COMPARE[type(op)], left, right))
+        names = frozenset().union(*(o.names for o in operands))
+        if not names:
+            raise self.fail(node, "compares literals only; name a fact")
+        return _Atom(self.text(node), pairs, names)
+
+    def check_pair(self, node: ast.AST, op: ast.cmpop, left: _Value, right: _Value) -> None:
+        if isinstance(op, (ast.In, ast.NotIn)):
+            if right.kind == "set":
+                element = "str"
+            elif right.kind.startswith("list:"):
+                element = right.kind[5:]
+            else:
+                raise self.fail(node, f"'in' needs a list or a set fact on its right, not a {right.kind}")
+            if left.kind != element:
+                raise self.fail(node, f"cannot look for a {left.kind} among {element} values")
+            literals = left.constant if isinstance(left, _Const) else right.constant if isinstance(right, _Const) else ()
+            self.check_choices(node, left if isinstance(left, _Fact) else right, literals)
+            return
+        if left.kind != right.kind:
+            raise self.fail(node, f"cannot compare {left.kind} with {right.kind}")
+        if left.kind in ("set",) or left.kind.startswith("list:"):
+            raise self.fail(node, "use 'in' to test membership")
+        if not isinstance(op, (ast.Eq, ast.NotEq)) and left.kind != "number":
+            raise self.fail(node, f"{left.kind} values can only be compared with == or !=")
+        for fact, const in ((left, right), (right, left)):
+            if isinstance(fact, _Fact) and isinstance(const, _Const):
+                self.check_choices(node, fact, {const.constant})
+
+    def check_choices(self, node: ast.AST, fact: _Value, literals: Any) -> None:
+        if not isinstance(fact, _Fact) or not fact.choices:
+            return
+        if isinstance(literals, str):
+            literals = {literals}
+        for literal in literals:
+            if literal not in fact.choices:
+                raise self.fail(node, f"{literal!r} is not a value of {fact.name}{nearest(literal, fact.choices)}"
+                                      f" (values: {', '.join(fact.choices)})")

@@ -1,0 +1,147 @@
+"""Evaluate rules on facts, merge by strategy, drop conflicts, rank, and name missing facts.
+
+Score of one fired rule (documented in rules/README.md):
+
+    severity base (high 30, medium 15, low 0)
+  + priority     (0..40, the rule's place among fixes for the same problem)
+  + boosts       (conditional adds: how strongly this setup calls for it)
+  + specificity  (2 per condition atom that held, at most 10)
+
+Rules recommending the same strategy merge into one item that keeps every
+reason; it scores as its best rule plus 3 per further supporting rule (at
+most +9). Items are ranked by score, then severity, then strategy id, so the
+order is deterministic. Of two conflicting strategies the lower-ranked one is
+dropped, with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import facts as facts_mod
+from . import fields, templates
+from .rulebook import Rule, Rulebook
+
+SEVERITY_BASE = {"high": 30, "medium": 15, "low": 0}
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+SPECIFICITY_PER_ATOM, SPECIFICITY_MAX = 2, 10
+MERGE_BONUS, MERGE_MAX = 3, 9
+MISSING_LIMIT = 3
+# Code shown for a framework that has none of its own.
+FRAMEWORK_FALLBACK = {"tensorflow": "keras", "lightning": "pytorch", "huggingface": "pytorch"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (frozenset, set, tuple)):
+        return sorted(value)
+    if isinstance(value, float):
+        return float(f"{value:.6g}")
+    return value
+
+
+def _code(rule: Rule, facts: dict[str, Any], framework: str | None) -> dict[str, str]:
+    order = list(rule.code)
+    if framework:
+        preferred = [framework, FRAMEWORK_FALLBACK.get(framework)]
+        order = [f for f in preferred if f in rule.code] + [f for f in order if f not in preferred]
+    return {fw: templates.render(rule.code[fw], facts).rstrip() + "\n" for fw in order}
+
+
+def _fire(rule: Rule, facts: dict[str, Any], framework: str | None, trace) -> dict[str, Any]:
+    held = [a for a in trace.atoms if a.result is True]
+    boost = sum(b.add for b in rule.boosts if b.condition.evaluate(facts)[0] is True)
+    specificity = min(SPECIFICITY_MAX, SPECIFICITY_PER_ATOM * len(held))
+    score = SEVERITY_BASE[rule.severity] + rule.priority + boost + specificity
+    evidence = {name: value for atom in held for name, value in atom.values.items()}
+    return {
+        "strategy": rule.strategy,
+        "rule": rule.id,
+        "rules": [rule.id],
+        "title": templates.render(rule.title, facts),
+        "score": score,
+        "severity": rule.severity,
+        "why": [{"rule": rule.id, "text": templates.render(rule.why, facts).strip(), "facts": evidence}],
+        "do": templates.render(rule.do, facts).strip(),
+        "code": _code(rule, facts, framework),
+        "source": list(rule.sources),
+        "references": list(rule.references),
+    }
+
+
+def _merge(items: list[dict[str, Any]]) -> dict[str, Any]:
+    items = sorted(items, key=lambda i: (-i["score"], i["rule"]))
+    best = dict(items[0])
+    for other in items[1:]:
+        best["rules"] = best["rules"] + other["rules"]
+        best["why"] = best["why"] + other["why"]
+        best["code"] = {**other["code"], **best["code"]}
+        best["source"] = sorted(set(best["source"]) | set(other["source"]))
+        best["references"] = list(dict.fromkeys(best["references"] + other["references"]))
+        if SEVERITY_ORDER[other["severity"]] < SEVERITY_ORDER[best["severity"]]:
+            best["severity"] = other["severity"]
+    best["score"] += min(MERGE_MAX, MERGE_BONUS * (len(items) - 1))
+    return best
+
+
+def _missing(unknown_by_rule: list[tuple[Rule, set[str]]]) -> list[dict[str, Any]]:
+    """The setup fields whose absence left the most (and most severe) rules undecided."""
+    weight: dict[str, int] = {}
+    decides: dict[str, list[str]] = {}
+    for rule, names in unknown_by_rule:
+        for field_name in sorted(set().union(*(facts_mod.SPECS[n].requires for n in names))):
+            weight[field_name] = weight.get(field_name, 0) + 3 - SEVERITY_ORDER[rule.severity]
+            decides.setdefault(field_name, []).append(rule.id)
+    ranked = sorted(weight, key=lambda f: (-weight[f], f))[:MISSING_LIMIT]
+    return [{"field": f, "flag": fields.BY_NAME[f].cli_flag, "rules": decides[f],
+             "hint": f"add {fields.BY_NAME[f].cli_flag} ({fields.BY_NAME[f].help}) to decide "
+                     f"{len(decides[f])} more rule{'s' if len(decides[f]) != 1 else ''}"}
+            for f in ranked]
+
+
+def run(book: Rulebook, setup: dict[str, Any], *, top: int | None = None,
+        explain: bool = False) -> dict[str, Any]:
+    """The report for a normalised setup: the output contract of PRODUCT.md, as plain data."""
+    facts = facts_mod.derive(setup)
+    framework = setup.get("framework")
+    fired: dict[str, list[dict[str, Any]]] = {}
+    undecided: list[tuple[Rule, set[str]]] = []
+    explained = []
+    for rule in book.rules:
+        result, trace = rule.condition.evaluate(facts)
+        if result is True:
+            fired.setdefault(rule.strategy, []).append(_fire(rule, facts, framework, trace))
+            if trace.assumed:
+                undecided.append((rule, trace.assumed))
+        elif result is None:
+            undecided.append((rule, {n for a in trace.atoms if a.result is None for n in a.unknown}))
+        if explain:
+            explained.append({"rule": rule.id, "strategy": rule.strategy, "fired": result,
+                              "conditions": [{"test": a.text, "result": a.result, "facts": a.values}
+                                             for a in trace.atoms]})
+
+    merged = sorted((_merge(items) for items in fired.values()),
+                    key=lambda i: (-i["score"], SEVERITY_ORDER[i["severity"]], i["strategy"]))
+    advice, dropped = [], []
+    for item in merged:
+        rival = next((kept for kept in advice
+                      if item["strategy"] in book.strategies[kept["strategy"]].conflicts
+                      or kept["strategy"] in book.strategies[item["strategy"]].conflicts), None)
+        if rival:
+            dropped.append({"strategy": item["strategy"], "rule": item["rule"],
+                            "reason": f"conflicts with {rival['strategy']} ({rival['rule']}, score "
+                                      f"{rival['score']}), which ranks higher"})
+        else:
+            advice.append(item)
+    for rank, item in enumerate(advice, start=1):
+        item["rank"] = rank
+
+    report: dict[str, Any] = {
+        "setup": {k: _plain(v) for k, v in setup.items()},
+        "facts": {k: _plain(v) for k, v in facts.items()},
+        "advice": advice[:top] if top else advice,
+        "dropped": dropped,
+        "missing": _missing(undecided),
+    }
+    if explain:
+        report["explain"] = explained
+    return report

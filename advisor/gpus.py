@@ -1,0 +1,66 @@
+"""Built-in catalog of accelerator cards: memory as sold, and whether bf16 is native.
+
+bf16 needs compute capability 8.0 or newer (Ampere, Ada, Hopper, Blackwell);
+Volta and Turing cards (V100, T4, RTX 20xx) emulate it slowly or not at all.
+Sources: NVIDIA data sheets; torch.cuda.is_bf16_supported().
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Gpu(NamedTuple):
+    memory_gb: float
+    bf16: bool
+    architecture: str
+
+
+CATALOG: dict[str, Gpu] = {
+    "k80": Gpu(12, False, "kepler"),
+    "p100": Gpu(16, False, "pascal"),
+    "gtx1080ti": Gpu(11, False, "pascal"),
+    "v100-16gb": Gpu(16, False, "volta"),
+    "v100": Gpu(32, False, "volta"),
+    "t4": Gpu(16, False, "turing"),
+    "rtx2080ti": Gpu(11, False, "turing"),
+    "titan-rtx": Gpu(24, False, "turing"),
+    "rtx3060": Gpu(12, True, "ampere"),
+    "rtx3070": Gpu(8, True, "ampere"),
+    "rtx3080": Gpu(10, True, "ampere"),
+    "rtx3090": Gpu(24, True, "ampere"),
+    "a10": Gpu(24, True, "ampere"),
+    "a10g": Gpu(24, True, "ampere"),
+    "a30": Gpu(24, True, "ampere"),
+    "a40": Gpu(48, True, "ampere"),
+    "a6000": Gpu(48, True, "ampere"),
+    "a100-40gb": Gpu(40, True, "ampere"),
+    "a100-80gb": Gpu(80, True, "ampere"),
+    "rtx4060": Gpu(8, True, "ada"),
+    "rtx4070": Gpu(12, True, "ada"),
+    "rtx4080": Gpu(16, True, "ada"),
+    "rtx4090": Gpu(24, True, "ada"),
+    "l4": Gpu(24, True, "ada"),
+    "l40s": Gpu(48, True, "ada"),
+    "rtx6000-ada": Gpu(48, True, "ada"),
+    "h100": Gpu(80, True, "hopper"),
+    "h100-nvl": Gpu(94, True, "hopper"),
+    "h200": Gpu(141, True, "hopper"),
+    "gh200": Gpu(96, True, "hopper"),
+    "b200": Gpu(180, True, "blackwell"),
+    "rtx5090": Gpu(32, True, "blackwell"),
+    "mi250": Gpu(64, True, "cdna2"),
+    "mi300x": Gpu(192, True, "cdna3"),
+}
+
+# Names people write for the same card.
+ALIASES: dict[str, str] = {
+    "a100": "a100-40gb", "a100-40": "a100-40gb", "a100-80": "a100-80gb", "a100-40g": "a100-40gb",
+    "a100-80g": "a100-80gb", "v100-32gb": "v100", "v100-32": "v100", "v100-16": "v100-16gb",
+    "tesla-t4": "t4", "tesla-v100": "v100", "3090": "rtx3090", "4090": "rtx4090", "3080": "rtx3080",
+    "3070": "rtx3070", "3060": "rtx3060", "4080": "rtx4080", "4070": "rtx4070", "4060": "rtx4060",
+    "5090": "rtx5090", "2080ti": "rtx2080ti", "1080ti": "gtx1080ti", "rtx-3090": "rtx3090",
+    "rtx-4090": "rtx4090", "rtx-3080": "rtx3080", "rtx-3060": "rtx3060", "rtx-4080": "rtx4080",
+    "rtx-a6000": "a6000", "h100-80gb": "h100", "h100-sxm": "h100", "h100-pcie": "h100",
+    "l40": "l40s", "rtx-5090": "rtx5090",
+}

@@ -1,0 +1,97 @@
+"""Typed pydantic models for library users: `Setup` in, `Report` out.
+
+`Setup` is generated from the field table in `fields.py` and validated by the
+same parser the CLI uses, so both accept and reject exactly the same input.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+
+from . import fields
+from .errors import InputError
+
+
+def _annotation(field: fields.Field) -> Any:
+    if field.kind == "set":
+        return list[Literal[fields.SYMPTOMS]]  # type: ignore[valid-type]
+    if field.choices:
+        return Optional[Literal[field.choices]]  # type: ignore[valid-type]
+    return Optional[{"number": float, "int": int, "bool": bool, "ratio": str, "str": str}[field.kind]]
+
+
+class _SetupBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalize(cls, data: Any) -> Any:
+        if isinstance(data, BaseModel):
+            data = data.model_dump(exclude_none=True)
+        if not isinstance(data, dict):
+            raise ValueError("a setup is a mapping of setup keys")
+        try:
+            return fields.normalize_setup(data)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
+
+    def given(self) -> dict[str, Any]:
+        """The fields that were set, normalised."""
+        return {k: v for k, v in self.model_dump(exclude_none=True).items() if v != []}
+
+
+Setup = create_model(  # type: ignore[call-overload]
+    "Setup",
+    __base__=_SetupBase,
+    __doc__="A training setup; every field optional. Accepts the forms people type: '8GB', '7B', '1:20', '5%'.",
+    **{f.name: (_annotation(f), Field([] if f.kind == "set" else None, description=f.help)) for f in fields.FIELDS},
+)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Reason(_Out):
+    rule: str
+    text: str
+    facts: dict[str, Any]
+
+
+class Advice(_Out):
+    rank: int
+    strategy: str
+    rule: str
+    rules: list[str]
+    title: str
+    score: int
+    severity: Literal["high", "medium", "low"]
+    why: list[Reason]
+    do: str
+    code: dict[str, str]
+    source: list[int]
+    references: list[str]
+
+
+class Dropped(_Out):
+    strategy: str
+    rule: str
+    reason: str
+
+
+class Missing(_Out):
+    field: str
+    flag: str
+    rules: list[str]
+    hint: str
+
+
+class Report(_Out):
+    setup: dict[str, Any]
+    facts: dict[str, Any]
+    advice: list[Advice]
+    dropped: list[Dropped]
+    missing: list[Missing]
+    explain: Optional[list[dict[str, Any]]] = None

@@ -1,0 +1,68 @@
+"""Read YAML as plain data with line numbers, and nothing else.
+
+Only maps, lists, strings, numbers, booleans and nulls are built; any tag
+(`!foo`, `!!python/object`, `!!binary`, …) and any anchor or alias is refused,
+so a data file can never construct objects or expand into a "billion laughs".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PLAIN = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+          "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
+_IMPLICIT_TEXT = {"tag:yaml.org,2002:timestamp"}  # an unquoted date stays the text it was
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
+class YamlError(ValueError):
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class Map(dict):
+    """A dict that remembers the line of itself and of each key."""
+
+    line: int = 0
+    lines: dict[str, int]
+
+
+def load(text: str) -> Any:
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise YamlError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
+                        mark.line + 1 if mark else None) from None
+    return None if node is None else _build(node, set(), yaml.constructor.SafeConstructor())
+
+
+def _build(node: yaml.Node, seen: set[int], scalars: yaml.constructor.SafeConstructor) -> Any:
+    line = node.start_mark.line + 1
+    if id(node) in seen or getattr(node, "anchor", None):
+        raise YamlError("anchors and aliases are not allowed in rule data", line)
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+        result = Map()
+        result.line, result.lines = line, {}
+        for key_node, value_node in node.value:
+            key = _build(key_node, seen, scalars)
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                raise YamlError(f"keys must be text, not {key!r}", key_node.start_mark.line + 1)
+            key = str(key)
+            if key in result:
+                raise YamlError(f"duplicate key {key!r}", key_node.start_mark.line + 1)
+            result[key] = _build(value_node, seen, scalars)
+            result.lines[key] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+        return [_build(item, seen, scalars) for item in node.value]
+    if isinstance(node, yaml.ScalarNode) and node.tag in _IMPLICIT_TEXT:
+        return node.value
+    if isinstance(node, yaml.ScalarNode) and node.tag in _PLAIN:
+        return scalars.construct_object(node)
+    raise YamlError(f"YAML tags are not allowed in rule data (found {node.tag!r})", line)
