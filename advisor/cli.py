@@ -148,7 +148,7 @@ def rules_validate(
     from . import rulebook
 
     book, errors = rulebook.load_rulebook(paths, collect=True)
-    wanted = {str(p) for path in paths for p in rulebook.rule_files(Path(path))}
+    wanted = {rulebook.display_path(p) for path in paths if path.exists() for p in rulebook.rule_files(path)}
     checked = [r for r in book.rules if r.file in wanted]
     for rule in checked:
         errors.extend(rulebook.check_examples(rule))
@@ -172,6 +172,9 @@ def facts_list(
         print(json.dumps(rows, indent=2))
     else:
         catalog.show_facts(rows)
+
+
+from . import memory_cli  # noqa: E402,F401  registers `advisor memory` and `advisor imbalance`
 
 
 def _is_usage_error(exc: BaseException) -> bool:

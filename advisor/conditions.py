@@ -132,7 +132,10 @@ class _Atom(Test):
         unknown = [n for n, v in values.items() if v is None]
         result: bool | None = None
         if not unknown:
-            result = all(op(left.value(facts), right.value(facts)) for op, left, right in self.pairs)
+            operands = [(op, left.value(facts), right.value(facts)) for op, left, right in self.pairs]
+            # arithmetic can still be undefined (a division by zero): unknown, not an error
+            if all(a is not None and b is not None for _, a, b in operands):
+                result = all(op(a, b) for op, a, b in operands)
         trace.atoms.append(Atom(self.text, result, values, unknown))
         return result
 
@@ -280,10 +283,11 @@ class _Compiler:
             if fact.kind != "bool":
                 raise self.fail(node, f"{fact.name} is a {fact.kind}, not a yes/no fact; compare it with something")
             return _BoolFact(fact.name)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
-            if node.func.id == "known" and len(node.args) == 1 and isinstance(node.args[0], ast.Name):
+        if isinstance(node, ast.Call):
+            name = node.func.id if isinstance(node.func, ast.Name) and not node.keywords else None
+            if name == "known" and len(node.args) == 1 and isinstance(node.args[0], ast.Name):
                 return _Known(self.fact(node.args[0]).name)
-            if node.func.id == "maybe" and len(node.args) == 1:
+            if name == "maybe" and len(node.args) == 1:
                 return _Maybe(self.test(node.args[0]))
             raise self.fail(node, "the only functions are known(fact) and maybe(condition)")
         if isinstance(node, ast.Constant) and isinstance(node.value, bool):

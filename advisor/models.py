@@ -23,7 +23,7 @@ def _annotation(field: fields.Field) -> Any:
 
 
 class _SetupBase(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, protected_namespaces=())
 
     @model_validator(mode="before")
     @classmethod
@@ -38,15 +38,21 @@ class _SetupBase(BaseModel):
             raise ValueError(str(exc)) from None
 
     def given(self) -> dict[str, Any]:
-        """The fields that were set, normalised."""
-        return {k: v for k, v in self.model_dump(exclude_none=True).items() if v != []}
+        """The fields that were set, normalised, under their setup keys."""
+        return {k: v for k, v in self.model_dump(exclude_none=True, by_alias=True).items() if v != []}
+
+
+def _attribute(name: str) -> str:
+    # a setup key that pydantic reserves (model_config) lives under another attribute, aliased to the key
+    return name + "_" if hasattr(BaseModel, name) else name
 
 
 Setup = create_model(  # type: ignore[call-overload]
     "Setup",
     __base__=_SetupBase,
     __doc__="A training setup; every field optional. Accepts the forms people type: '8GB', '7B', '1:20', '5%'.",
-    **{f.name: (_annotation(f), Field([] if f.kind == "set" else None, description=f.help)) for f in fields.FIELDS},
+    **{_attribute(f.name): (_annotation(f), Field([] if f.kind == "set" else None, alias=f.name, description=f.help))
+       for f in fields.FIELDS},
 )
 
 

@@ -256,8 +256,17 @@ def _parse_rule(raw: Any, strategies: dict[str, Strategy], checker: _Checker) ->
                 checker.file, line)
 
 
+def display_path(path: Path) -> str:
+    """A rule file's name in messages: relative to the working directory when inside it."""
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd()))
+    except ValueError:
+        return str(resolved)
+
+
 def load_rule_file(path: Path, strategies: dict[str, Strategy]) -> tuple[list[Rule], list[RuleError]]:
-    checker = _Checker(str(path))
+    checker = _Checker(display_path(path))
     data = _read(path, checker)
     rules: list[Rule] = []
     if data is None and not checker.errors:
@@ -290,21 +299,23 @@ def load_rulebook(extra: tuple[Path, ...] | list[Path] = (), *, collect: bool = 
     strategies, errors = load_strategies(base / STRATEGY_FILE)
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
+    files: dict[Path, Path] = {}  # resolved -> as given; `rules validate rules/` names the built-ins again
     for source in [base, *map(Path, extra)]:
         if not source.exists():
             errors.append(RuleError(str(source), "no such rule file or directory"))
             continue
-        for path in rule_files(source):
-            loaded, file_errors = load_rule_file(path, strategies)
-            errors.extend(file_errors)
-            for rule in loaded:
-                if rule.id in seen:
-                    first = seen[rule.id]
-                    errors.append(RuleError(rule.file, f"duplicate id; first defined at {first.file}:{first.line}",
-                                            rule=rule.id, line=rule.line))
-                    continue
-                seen[rule.id] = rule
-                rules.append(rule)
+        files.update({p.resolve(): p for p in rule_files(source) if p.resolve() not in files})
+    for path in files.values():
+        loaded, file_errors = load_rule_file(path, strategies)
+        errors.extend(file_errors)
+        for rule in loaded:
+            if rule.id in seen:
+                first = seen[rule.id]
+                errors.append(RuleError(rule.file, f"duplicate id; first defined at {first.file}:{first.line}",
+                                        rule=rule.id, line=rule.line))
+                continue
+            seen[rule.id] = rule
+            rules.append(rule)
     if errors and not collect:
         raise errors[0]
     return Rulebook(strategies, tuple(rules)), errors

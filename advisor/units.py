@@ -47,7 +47,7 @@ def parse_count(raw: object, *, minimum: int = 1) -> int:
         match = _COUNT_RE.match(text.replace(" ", ""))
         if not match:
             raise ValueError(f"{raw!r} is not a count; use a number with an optional k, M or B suffix, like 350M, 7B, 50k or 1.3e9")
-        value = float(match.group(1)) * _COUNT_SUFFIX[match.group(2)]
+        value = _finite(float(match.group(1)) * _COUNT_SUFFIX[match.group(2)], "count")
     count = round(value)
     if abs(value - count) > 1e-6 * max(1.0, abs(value)):
         raise ValueError(f"{raw!r} is not a whole number")
@@ -67,8 +67,8 @@ def parse_memory_gb(raw: object) -> float:
         if not match or match.group(2) not in _MEMORY_UNITS:
             raise ValueError(f"{raw!r} is not an amount of memory; use GB like 8, 8GB, 80GiB or 512MB")
         value = float(match.group(1)) * _MEMORY_UNITS[match.group(2)]
-    if value <= 0:
-        raise ValueError(f"{raw!r} must be more than 0 GB")
+    if value < 0.01:
+        raise ValueError(f"{raw!r} must be at least 0.01 GB")
     if value > 100_000:
         raise ValueError(f"{raw!r} GB is more memory than any single device has")
     return round(value, 3)

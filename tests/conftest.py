@@ -1,0 +1,30 @@
+"""Shared test helpers: running the CLI in-process."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from advisor import cli
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run `advisor ARGS`; returns (exit code, stdout, stderr)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = cli.main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def run_json(run_cli):
+    def run(*args: str) -> dict:
+        code, out, err = run_cli("diagnose", *args, "--format", "json")
+        assert code == 0, err
+        return json.loads(out)
+
+    return run

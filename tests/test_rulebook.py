@@ -1,0 +1,110 @@
+"""Loading rules checks them: each kind of mistake fails at load time with file, line and rule id."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from advisor import rulebook
+from advisor.errors import RuleError
+
+GOOD = """\
+rules:
+  - id: TST001
+    title: Weight the loss
+    strategy: class-weighting
+    severity: high
+    priority: 30
+    when: imbalance_ratio >= 4
+    why: Ratio {{class_ratio}}.
+    do: Use {{class_weight_minority:.3g}}.
+    code:
+      pytorch: |
+        weights = [{{class_weight_majority:.3g}}, {{class_weight_minority:.3g}}]
+    sources: [12]
+    examples:
+      fires: [{class_ratio: "1:20"}]
+      silent: [{class_ratio: "1:2"}]
+"""
+
+
+def load(tmp_path: Path, text: str, name: str = "team.yaml") -> list[RuleError]:
+    path = tmp_path / name
+    path.write_text(text)
+    _, errors = rulebook.load_rulebook([path], collect=True)
+    return errors
+
+
+def test_a_good_rule_loads_and_its_examples_pass(tmp_path):
+    assert load(tmp_path, GOOD) == []
+    book, _ = rulebook.load_rulebook([tmp_path / "team.yaml"])
+    assert rulebook.check_examples(book.get("TST001")) == []
+
+
+BAD = {
+    "unknown fact": (("imbalance_ratio >= 4", "imbalance >= 4"), "unknown fact 'imbalance'"),
+    "wrong type": (("imbalance_ratio >= 4", "symptoms > 3"), "cannot compare set with number"),
+    "unknown strategy": (("class-weighting", "class-weights"), "unknown strategy 'class-weights'; did you mean"),
+    "bad severity": (("severity: high", "severity: critical"), "severity must be one of"),
+    "priority type": (("priority: 30", "priority: high"), "'priority' must be a whole number"),
+    "missing key": (("    why: Ratio {{class_ratio}}.\n", ""), "missing 'why'"),
+    "unknown key": (("    sources: [12]", "    sources: [12]\n    sauces: [1]"), "unknown key 'sauces'"),
+    "bad id": (("TST001", "tst-1"), "id 'tst-1' must be"),
+    "bad section": (("sources: [12]", "sources: [21]"), "section numbers 1..20"),
+    "template fact": (("{{class_ratio}}", "{{class_ration}}"), "unknown fact 'class_ration'"),
+    "template may be unknown": (("{{class_ratio}}", "{{lr}}"), "{{lr}} may be unknown when the rule fires"),
+    "template spec": (("{{class_weight_minority:.3g}}", "{{class_weight_minority:d}}"), "format 'd' does not apply"),
+    "malformed template": (("{{class_ratio}}", "{{class_ratio"), "malformed placeholder"),
+    "unknown framework": (("pytorch: |", "pytorch2: |"), "unknown framework 'pytorch2'"),
+    "bad example": (('fires: [{class_ratio: "1:20"}]', 'fires: [{class_ratio: "1:0"}]'), "examples.fires: class_ratio"),
+    "no silent example": (('      silent: [{class_ratio: "1:2"}]\n', ""), "at least one 'silent'"),
+    "python tag": (("title: Weight the loss", "title: !!python/object/apply:os.system [ls]"), "YAML tags are not allowed"),
+    "custom tag": (("priority: 30", "priority: !int 30"), "YAML tags are not allowed"),
+    "alias": (("    title: Weight the loss", "    title: &t Weight the loss\n    do2: *t"), "anchors and aliases"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_each_mistake_fails_at_load_time_with_file_and_rule(tmp_path, case):
+    (old, new), message = BAD[case]
+    assert old in GOOD
+    errors = load(tmp_path, GOOD.replace(old, new, 1))
+    assert errors, f"{case}: loaded without error"
+    text = str(errors[0])
+    assert message in text
+    assert "team.yaml:" in text  # file and line
+    if case not in ("python tag", "custom tag", "alias", "bad id"):
+        assert "[TST001]" in text
+
+
+def test_duplicate_ids_across_files_are_refused(tmp_path):
+    (tmp_path / "a.yaml").write_text(GOOD)
+    (tmp_path / "b.yaml").write_text(GOOD)
+    _, errors = rulebook.load_rulebook([tmp_path], collect=True)
+    assert any("duplicate id" in str(e) and "a.yaml" in str(e) and "b.yaml" in str(e) for e in errors)
+
+
+def test_a_team_rule_cannot_reuse_a_builtin_id(tmp_path):
+    builtin = rulebook.load_rulebook()[0].rules[0].id
+    errors = load(tmp_path, GOOD.replace("TST001", builtin))
+    assert any("duplicate id" in str(e) for e in errors)
+
+
+def test_failing_example_is_reported(tmp_path):
+    load(tmp_path, GOOD.replace('silent: [{class_ratio: "1:2"}]', 'silent: [{class_ratio: "1:30"}]'))
+    book, _ = rulebook.load_rulebook([tmp_path / "team.yaml"])
+    problems = rulebook.check_examples(book.get("TST001"))
+    assert problems and "example silent: fires" in str(problems[0])
+
+
+def test_load_raises_first_error_unless_collecting(tmp_path):
+    (tmp_path / "bad.yaml").write_text(GOOD.replace("class-weighting", "nope"))
+    with pytest.raises(RuleError, match="unknown strategy"):
+        rulebook.load_rulebook([tmp_path / "bad.yaml"])
+
+
+def test_not_a_rules_file(tmp_path):
+    errors = load(tmp_path, textwrap.dedent("""\
+        - id: X
+        """))
+    assert "top-level 'rules:'" in str(errors[0])
