@@ -136,8 +136,9 @@ def parse_bool(raw: object) -> bool:
 
 def nearest(word: str, choices: object) -> str:
     """' (did you mean X?)' for the closest choice, or ''."""
-    close = difflib.get_close_matches(str(word).lower(), list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    by_lower = {str(c).lower(): c for c in choices}
+    close = difflib.get_close_matches(str(word).lower(), list(by_lower), n=1, cutoff=0.6)
+    return f"; did you mean {by_lower[close[0]]!r}?" if close else ""
 
 
 def parse_choice(raw: object, choices: tuple[str, ...], aliases: dict[str, str] | None = None) -> str:
