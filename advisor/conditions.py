@@ -233,6 +233,7 @@ def _jsonable(value: Any) -> Any:
 class Condition:
     source: str
     root: Test
+    names: frozenset[str]  # every fact the condition reads
 
     @property
     def implied_known(self) -> frozenset[str]:
@@ -251,12 +252,15 @@ def compile_condition(source: str, specs: dict[str, FactSpec]) -> Condition:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
         raise ConditionError(f"syntax error in condition {source!r}: {exc.msg}") from None
-    return Condition(source, _Compiler(source.strip(), specs).test(tree.body))
+    compiler = _Compiler(source.strip(), specs)
+    root = compiler.test(tree.body)
+    return Condition(source, root, frozenset(compiler.names))
 
 
 class _Compiler:
     def __init__(self, source: str, specs: dict[str, FactSpec]) -> None:
         self.source, self.specs = source, specs
+        self.names: set[str] = set()
 
     def text(self, node: ast.AST) -> str:
         return ast.get_source_segment(self.source, node) or ast.unparse(node)
@@ -268,6 +272,7 @@ class _Compiler:
         spec = self.specs.get(node.id)
         if spec is None:
             raise self.fail(node, f"unknown fact {node.id!r}{nearest(node.id, self.specs)}")
+        self.names.add(spec.name)
         return _Fact(spec.name, spec.kind, spec.choices)
 
     def test(self, node: ast.AST) -> Test:

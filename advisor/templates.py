@@ -58,7 +58,9 @@ def render(text: str, facts: dict[str, Any]) -> str:
     def fill(match: re.Match[str]) -> str:
         value = facts.get(match[1])
         if value is None:
-            return match[3] if match[3] is not None else "?"
+            if match[3] is None:  # the loader proves this cannot happen; fail loudly if it does
+                raise TemplateError(f"{{{{{match[1]}}}}} is unknown and has no fallback")
+            return match[3]
         return format_value(value, (match[2] or "").strip())
 
     return _PLACEHOLDER.sub(fill, text)
