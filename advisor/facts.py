@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable
 
-from . import fields, gpus, memory
+from . import classmath, fields, gpus, memory
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ def imbalance_ratio(setup, facts):
 @_fact("number", "share of the smallest class in the data, 0..0.5", "class_ratio")
 def minority_share(setup, facts):
     # With k classes, assume sizes spread geometrically from smallest to largest.
+    if setup.get("class_counts"):
+        counts = _counts(setup)
+        return min(counts) / sum(counts)
     k = setup.get("num_classes") or 2
     r = facts["imbalance_ratio"]
     return 1 / sum(r ** (i / (k - 1)) for i in range(k))
@@ -94,6 +98,40 @@ def pos_weight(setup, facts):
 def focal_alpha(setup, facts):
     r = facts["imbalance_ratio"]
     return r / (1 + r)
+
+
+def _counts(setup: dict[str, Any]) -> list[int]:
+    return [int(c) for c in setup["class_counts"].split(",")]
+
+
+@_fact("str", "balanced class weights n / (k · n_c) per class, in class order", "class_counts")
+def class_weights(setup, facts):
+    return classmath.format_list(classmath.balanced_weights(_counts(setup)))
+
+
+@_fact("str", "pos_weight negatives / positives per class (one-vs-rest), in class order", "class_counts")
+def pos_weights(setup, facts):
+    return classmath.format_list(classmath.pos_weights(_counts(setup)))
+
+
+@_fact("str", "WeightedRandomSampler weight 1 / n_c of one sample of each class", "class_counts")
+def sampler_class_weights(setup, facts):
+    return classmath.format_list(classmath.sampler_weights(_counts(setup)))
+
+
+@_fact("str", "focal-loss alpha per class, inverse frequency normalised to sum 1", "class_counts")
+def focal_alphas(setup, facts):
+    return classmath.format_list(classmath.focal_alphas(_counts(setup)))
+
+
+@_fact("number", "samples per class after random over-sampling (the largest class)", "class_counts")
+def oversample_target(setup, facts):
+    return max(_counts(setup))
+
+
+@_fact("number", "samples per class after random under-sampling (the smallest class)", "class_counts")
+def undersample_target(setup, facts):
+    return min(_counts(setup))
 
 
 @_fact("number", "training samples of the smallest class", "class_ratio", "dataset_size")
@@ -140,7 +178,18 @@ def usable_gpu_gib(setup, facts):
     return memory.usable_gib(setup["gpu_mem_gb"])
 
 
-# --- memory estimate -------------------------------------------------------
+# --- memory estimate (advisor.memory; the planner in advisor.planner) ------------
+
+@lru_cache(maxsize=256)
+def _memory(key: tuple) -> tuple[Any, Any]:
+    setup = dict(key)
+    w = memory.workload_from_setup(setup)
+    return w, memory.estimate(w)
+
+
+def _estimate(setup: dict[str, Any]):
+    return _memory(tuple(sorted(setup.items())))
+
 
 @_fact("str", "precision assumed for estimates (fp32 when not given)", choices=fields.PRECISIONS)
 def assumed_precision(setup, facts):
@@ -149,9 +198,7 @@ def assumed_precision(setup, facts):
 
 @_fact("number", "model states (weights, gradients, optimizer) per GPU, GiB", "model_params")
 def model_state_gib(setup, facts):
-    per_param = memory.model_state_bytes_per_param(
-        facts["assumed_precision"], setup.get("optimizer", "adamw"), setup.get("fine_tuning", "full"))
-    return setup["model_params"] * per_param / memory.GIB
+    return _estimate(setup)[1].model_states
 
 
 @_fact("number", "16-bit weights of the model alone, GiB", "model_params")
@@ -161,17 +208,13 @@ def weights_16bit_gib(setup, facts):
 
 @_fact("number", "activation memory per sample, GiB", "model_params")
 def activation_gib_per_sample(setup, facts):
-    return memory.activation_gib_per_sample(
-        family=setup.get("model_family"), params=setup["model_params"], depth=setup.get("depth"),
-        seq_len=setup.get("seq_len"), image_size=setup.get("image_size"),
-        precision=facts["assumed_precision"], checkpointing=setup.get("gradient_checkpointing", False))
+    return _estimate(setup)[1].activations_per_sample
 
 
 @_fact("number", "estimated peak memory per GPU for training at the given micro-batch (1 if not given), GiB",
        "model_params")
 def est_peak_gib(setup, facts):
-    batch = setup.get("batch_size", 1)
-    return facts["model_state_gib"] + batch * facts["activation_gib_per_sample"] + memory.CUDA_CONTEXT_GIB
+    return _estimate(setup)[1].peak
 
 
 @_fact("number", "estimated peak / usable GPU memory", "model_params", "gpu_mem_gb")
@@ -179,21 +222,54 @@ def memory_ratio(setup, facts):
     return (facts["est_peak_gib"] - memory.CUDA_CONTEXT_GIB) / facts["usable_gpu_gib"]
 
 
-@_fact("number", "model states / usable memory of all GPUs together", "model_params", "gpu_mem_gb")
+@_fact("bool", "the estimated peak fits in the card's visible memory", "model_params", "gpu_mem_gb")
+def fits(setup, facts):
+    return facts["est_peak_gib"] <= memory.visible_gib(setup["gpu_mem_gb"])
+
+
+@_fact("number", "visible GPU memory left at the estimated peak, GiB (negative: short by that much)",
+       "model_params", "gpu_mem_gb")
+def headroom_gib(setup, facts):
+    return memory.visible_gib(setup["gpu_mem_gb"]) - facts["est_peak_gib"]
+
+
+@_fact("number", "model states unsharded / usable memory of all GPUs together", "model_params", "gpu_mem_gb")
 def state_ratio_all_gpus(setup, facts):
-    return facts["model_state_gib"] / (facts["usable_gpu_gib"] * facts["gpus_available"])
+    w, _ = _estimate(setup)
+    unsharded = memory.estimate(w.with_(zero_stage=0, offload="none")).model_states
+    return unsharded / (facts["usable_gpu_gib"] * facts["gpus_available"])
+
+
+@_fact("number", "smallest ZeRO stage (0-3) that fits with a 10% margin on the GPUs available (3 if none does)",
+       "model_params", "gpu_mem_gb")
+def recommended_zero_stage(setup, facts):
+    w, _ = _estimate(setup)
+    limit = memory.limit_gib(setup["gpu_mem_gb"])
+    for stage in range(4):
+        if memory.estimate(w.with_(zero_stage=stage)).peak <= limit:
+            return stage
+    return 3
+
+
+@_fact("number", "estimated peak with LoRA (16-bit frozen base) at the same batch, GiB", "model_params")
+def lora_peak_gib(setup, facts):
+    w, _ = _estimate(setup)
+    precision = w.precision if w.precision in ("fp16", "bf16", "bf16-pure") else "bf16"
+    return memory.estimate(w.with_(fine_tuning="lora", precision=precision)).peak
+
+
+@_fact("number", "estimated peak with QLoRA (4-bit NF4 base) at the same batch, GiB", "model_params")
+def qlora_peak_gib(setup, facts):
+    w, _ = _estimate(setup)
+    precision = w.precision if w.precision in ("fp16", "bf16", "bf16-pure") else "bf16"
+    return memory.estimate(w.with_(fine_tuning="qlora", precision=precision)).peak
 
 
 @_fact("number", "largest micro-batch that fits with a 10% margin (0: not even one sample)",
        "model_params", "gpu_mem_gb")
 def max_micro_batch(setup, facts):
-    free = facts["usable_gpu_gib"] * (1 - memory.SAFETY_MARGIN) - facts["model_state_gib"]
-    per_sample = facts["activation_gib_per_sample"]
-    if free <= 0:
-        return 0
-    if per_sample <= 0:
-        return setup.get("batch_size", 1024)
-    return 2 ** int(math.log2(free / per_sample)) if free >= per_sample else 0
+    w, _ = _estimate(setup)
+    return memory.max_micro_batch(w, memory.limit_gib(setup["gpu_mem_gb"]), cap=max(1024, w.batch))
 
 
 @_fact("number", "micro-batch to use: the largest power of two that fits, at most the batch size",

@@ -11,13 +11,16 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable
 
-from . import gpus, units
+from . import architectures, gpus, modelconfig, units
 from .errors import InputError
 
 MODEL_FAMILIES = ("transformer", "cnn", "rnn", "mlp", "tree", "other")
 TASKS = ("classification", "detection", "segmentation", "language-modeling", "seq2seq", "regression", "other")
-PRECISIONS = ("fp32", "fp16", "bf16", "int8", "4bit")
-OPTIMIZERS = ("sgd", "adam", "adamw", "other")
+PRECISIONS = ("fp32", "fp16", "bf16", "bf16-pure", "int8", "4bit")
+OPTIMIZERS = ("sgd", "sgd-plain", "adam", "adamw", "adamw-8bit", "adafactor", "other")
+MODES = ("training", "inference")
+OFFLOAD = ("none", "optimizer", "all")
+LORA_TARGETS = ("qv", "attention", "all-linear")
 FRAMEWORKS = ("pytorch", "keras", "tensorflow", "huggingface", "lightning", "sklearn")
 FINE_TUNING = ("full", "lora", "qlora", "none")
 ACTIVATIONS = ("relu", "gelu", "sigmoid", "tanh", "other")
@@ -36,8 +39,15 @@ _ALIASES = {
                      "conv": "cnn", "convnet": "cnn", "resnet": "cnn", "lstm": "rnn", "gru": "rnn",
                      "gbdt": "tree", "xgboost": "tree", "lightgbm": "tree", "random-forest": "tree", "mlp": "mlp"},
     "precision": {"float32": "fp32", "full": "fp32", "float16": "fp16", "half": "fp16", "bfloat16": "bf16",
+                  "pure-bf16": "bf16-pure", "bf16-true": "bf16-pure", "amp": "bf16",
                   "8bit": "int8", "int4": "4bit", "nf4": "4bit", "fp4": "4bit"},
-    "optimizer": {"adam-w": "adamw", "sgd-momentum": "sgd", "momentum": "sgd"},
+    "optimizer": {"adam-w": "adamw", "sgd-momentum": "sgd", "momentum": "sgd", "adam8bit": "adamw-8bit",
+                  "adamw8bit": "adamw-8bit", "8bit-adam": "adamw-8bit", "adam-8bit": "adamw-8bit",
+                  "paged-adamw-8bit": "adamw-8bit", "sgd-no-momentum": "sgd-plain", "vanilla-sgd": "sgd-plain"},
+    "mode": {"train": "training", "inference": "inference", "infer": "inference", "serving": "inference"},
+    "offload": {"no": "none", "false": "none", "cpu": "optimizer", "optimizer-cpu": "optimizer", "params": "all",
+                "full": "all"},
+    "lora_targets": {"q-v": "qv", "q,v": "qv", "attn": "attention", "all": "all-linear", "linear": "all-linear"},
     "framework": {"torch": "pytorch", "tf": "tensorflow", "hf": "huggingface", "transformers": "huggingface",
                   "pl": "lightning", "pytorch-lightning": "lightning", "scikit-learn": "sklearn", "keras3": "keras"},
     "fine_tuning": {"no": "none", "false": "none", "full-finetuning": "full", "qlora-4bit": "qlora", "peft": "lora"},
@@ -77,6 +87,23 @@ def _symptoms(raw: Any) -> tuple[str, ...]:
     return tuple(sorted({parse(item) for item in items}))
 
 
+def _class_counts(raw: Any) -> tuple[int, ...]:
+    items = raw.replace(":", ",").replace(" ", ",").split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, (list, tuple)):
+        raise ValueError(f"{raw!r} is not a list of class counts; use samples per class like 900,80,20")
+    counts = tuple(units.parse_count(item) for item in items if str(item).strip())
+    if len(counts) < 2:
+        raise ValueError(f"{raw!r} names fewer than two classes; use samples per class like 900,80,20")
+    return counts
+
+
+def _zero_stage(raw: Any) -> int:
+    stage = units.parse_count(raw, minimum=0)
+    if stage > 3:
+        raise ValueError(f"{raw!r} is not a ZeRO stage; use 0, 1, 2 or 3 (3 = FSDP full sharding)")
+    return stage
+
+
 def _ratio(raw: Any) -> str:
     return units.format_ratio(*units.parse_ratio(raw))
 
@@ -107,6 +134,17 @@ FIELDS: tuple[Field, ...] = (
     Field("symptoms", "set", "symptom id (repeatable)", _symptoms, SYMPTOMS, flag="--symptom"),
     Field("contains_pii", "bool", "the data holds personal information", units.parse_bool, flag="--pii"),
     Field("needs_interpretability", "bool", "predictions must be explained", units.parse_bool),
+    Field("model", "str", "a model from the built-in catalog (llama-2-7b, bert-base, resnet50, …); fills "
+          "model_params, model_family and depth", architectures.canonical, tuple(architectures.CATALOG)),
+    Field("model_config", "str", "path of a local Hugging Face config.json describing the model",
+          modelconfig.parse_path),
+    Field("mode", "str", "what the memory estimate is for", _choice("mode", MODES), MODES),
+    Field("zero_stage", "int", "ZeRO stage / FSDP sharding across the GPUs (0-3)", _zero_stage),
+    Field("offload", "str", "what DeepSpeed/FSDP offloads to CPU memory", _choice("offload", OFFLOAD), OFFLOAD),
+    Field("lora_rank", "int", "LoRA rank r", units.parse_count),
+    Field("lora_targets", "str", "matrices LoRA adapts", _choice("lora_targets", LORA_TARGETS), LORA_TARGETS),
+    Field("class_counts", "str", "training samples per class (900,80,20); fills class_ratio and num_classes",
+          lambda raw: ",".join(map(str, _class_counts(raw)))),
 )
 
 BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
@@ -135,4 +173,5 @@ def normalize_setup(raw: dict[str, Any], *, where: str = "") -> dict[str, Any]:
     card = gpus.CATALOG.get(setup.get("gpu", ""))
     if card is not None:
         setup.setdefault("gpu_mem_gb", float(card.memory_gb))
+    modelconfig.fill_setup(setup)
     return {f.name: setup[f.name] for f in FIELDS if f.name in setup}

@@ -1,0 +1,247 @@
+"""Memory estimator: calibration against published measurements, properties, model descriptions."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from advisor import architectures, facts, fields, memory, modelconfig
+from advisor.errors import InputError
+
+GB = 1e9 / 2**30  # one decimal GB in GiB
+
+
+def _peak(model, **kw):
+    return memory.estimate(memory.Workload(arch=architectures.lookup(model), **kw)).peak
+
+
+def _within(estimate, measured, tolerance=0.15):
+    assert abs(estimate / measured - 1) <= tolerance, f"estimate {estimate:.2f} vs measured {measured:.2f} GiB"
+
+
+# --- calibration points (issue 3) ----------------------------------------------------
+
+def test_bert_large_fp32_adamw_matches_hf_anatomy_guide():
+    # HF "Model training anatomy": bert-large-uncased, fp32 AdamW, batch 4 x 512, V100:
+    # nvidia-smi 14949 MiB including ~1.3 GB CUDA context
+    est = _peak("bert-large", precision="fp32", batch=4, seq_len=512, task="classification")
+    _within(est, 14949 / 1024)
+
+
+def test_zero_paper_model_states():
+    # ZeRO paper §3.1/Table 1: 7.5B, mixed-precision Adam, 16 bytes/param = 120 GB; ZeRO-3 over 64 GPUs = 1.9 GB
+    arch = architectures.from_params(7_500_000_000, "transformer", None)
+    alone = memory.estimate(memory.Workload(arch=arch, precision="fp16", zero_stage=1, batch=1, seq_len=1))
+    _within(alone.model_states, 120 * GB)
+    sharded = memory.estimate(memory.Workload(arch=arch, precision="fp16", zero_stage=3, gpu_count=64, batch=1,
+                                              seq_len=1))
+    _within(sharded.model_states, 1.9 * GB)
+
+
+def test_llama2_7b_qlora_matches_litgpt_table():
+    # litgpt resource tables (A100 40GB, bf16-true, nf4, micro-batch 1, longest Alpaca sample 1304 tokens): 14.14 GB
+    est = _peak("llama-2-7b", precision="bf16-pure", fine_tuning="qlora", batch=1, seq_len=1304)
+    _within(est, 14.14 * GB)
+
+
+@pytest.mark.parametrize("model,fine_tuning,batch,measured", [
+    ("llama-2-7b", "lora", 1, 21.30), ("llama-2-7b", "lora", 2, 29.07), ("llama-2-13b", "lora", 1, 38.12),
+    ("llama-2-13b", "qlora", 1, 23.14), ("phi-1.5", "lora", 1, 4.82), ("phi-1.5", "lora", 4, 10.68),
+])
+def test_more_litgpt_finetuning_points(model, fine_tuning, batch, measured):
+    seq = 1044 if model.startswith("phi") else 1304
+    est = _peak(model, precision="bf16-pure", fine_tuning=fine_tuning, batch=batch, seq_len=seq)
+    _within(est, measured * GB, 0.25)
+
+
+@pytest.mark.parametrize("model,precision,measured", [
+    ("llama-2-7b", "bf16", 13.52), ("llama-2-7b", "4bit", 4.57), ("llama-2-13b", "bf16", 26.21),
+    ("llama-2-13b", "4bit", 8.32),
+])
+def test_litgpt_inference_points(model, precision, measured):
+    _within(_peak(model, mode="inference", precision=precision, seq_len=100), measured * GB)
+
+
+# --- properties -----------------------------------------------------------------------
+
+MODELS = st.sampled_from(sorted(architectures.CATALOG))
+SETUPS = st.fixed_dictionaries({
+    "model": MODELS,
+    "precision": st.sampled_from(["fp32", "fp16", "bf16", "bf16-pure"]),
+    "optimizer": st.sampled_from(["adamw", "sgd", "adamw-8bit", "adafactor", "sgd-plain"]),
+    "fine_tuning": st.sampled_from(["full", "lora", "qlora"]),
+    "batch_size": st.integers(1, 64),
+    "seq_len": st.integers(16, 4096),
+    "gradient_checkpointing": st.booleans(),
+    "gpu_count": st.integers(1, 8),
+    "zero_stage": st.integers(0, 3),
+    "mode": st.sampled_from(["training", "inference"]),
+})
+
+
+@settings(max_examples=150, deadline=None)
+@given(SETUPS, st.integers(1, 32))
+def test_more_batch_never_lowers_the_estimate(raw, extra):
+    w = memory.workload_from_setup(fields.normalize_setup(raw))
+    assert memory.estimate(w.with_(batch=w.batch + extra)).peak >= memory.estimate(w).peak
+
+
+@settings(max_examples=150, deadline=None)
+@given(SETUPS, st.floats(4, 200), st.floats(0, 200))
+def test_more_gpu_memory_never_stops_a_fitting_setup_fitting(raw, gb, more):
+    small = facts.derive(fields.normalize_setup({**raw, "gpu_mem_gb": gb}))
+    large = facts.derive(fields.normalize_setup({**raw, "gpu_mem_gb": gb + more}))
+    assert large["fits"] or not small["fits"]
+    assert large["max_micro_batch"] >= small["max_micro_batch"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(SETUPS)
+def test_breakdown_is_non_negative_and_sums_to_peak(raw):
+    est = memory.estimate(memory.workload_from_setup(fields.normalize_setup(raw)))
+    parts = est.breakdown()
+    assert all(v >= 0 for v in parts.values())
+    assert sum(parts.values()) == pytest.approx(est.peak)
+
+
+def test_knobs_lower_what_they_should():
+    base = memory.Workload(arch=architectures.lookup("llama-2-7b"), precision="bf16", batch=4, seq_len=2048)
+    peak = memory.estimate(base).peak
+    assert memory.estimate(base.with_(checkpointing=True)).activations < memory.estimate(base).activations / 5
+    assert memory.estimate(base.with_(optimizer="adamw-8bit")).optimizer == pytest.approx(
+        memory.estimate(base).optimizer / 4)
+    assert memory.estimate(base.with_(fine_tuning="qlora")).weights < memory.estimate(
+        base.with_(fine_tuning="lora")).weights / 2.5
+    sharded = [memory.estimate(base.with_(gpu_count=8, zero_stage=s)).model_states for s in range(4)]
+    assert sharded == sorted(sharded, reverse=True) and sharded[3] < peak / 8
+
+
+def test_eager_attention_grows_quadratically_and_sdpa_linearly():
+    bert = architectures.lookup("bert-base")
+    per_token = [memory.layer_bytes_per_token(bert, s, 2, eager=True) for s in (128, 256)]
+    assert per_token[1] > per_token[0]
+    assert memory.layer_bytes_per_token(bert, 128, 2, eager=False) == memory.layer_bytes_per_token(
+        bert, 4096, 2, eager=False)
+
+
+def test_cnn_activations_come_from_the_architecture():
+    # ResNet-50 at 224 px keeps ~90-105 MB of fp32 feature maps per image (Chen et al. 2016; Gist, Jain et al. 2018)
+    w = memory.Workload(arch=architectures.lookup("resnet50"), precision="fp32", batch=1, image_size=224)
+    per_image_mb = memory.estimate(w).activations_per_sample * 2**30 / 1e6
+    assert 80 < per_image_mb < 120
+    deeper = memory.estimate(w.with_(arch=architectures.lookup("resnet101"))).activations_per_sample
+    assert deeper > memory.estimate(w).activations_per_sample
+    assert memory.estimate(w.with_(image_size=448)).activations_per_sample == pytest.approx(
+        4 * memory.estimate(w).activations_per_sample, rel=0.02)
+
+
+def test_inference_counts_kv_cache():
+    w = memory.Workload(arch=architectures.lookup("llama-2-7b"), mode="inference", precision="bf16", batch=1,
+                        seq_len=4096)
+    # 2 (K,V) x 32 layers x 4096 dims x 4096 tokens x 2 bytes = 2 GiB
+    assert memory.estimate(w).kv_cache == pytest.approx(2.0)
+    assert memory.estimate(w).gradients == memory.estimate(w).optimizer == 0
+
+
+# --- model descriptions ------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(n for n, a in architectures.CATALOG.items() if a.family == "transformer"
+                                        and a.kind != "vision"))
+def test_catalog_dimensions_reproduce_published_parameter_counts(name):
+    arch = architectures.CATALOG[name]
+    config = {"model_type": {"encoder": "bert", "encoder-decoder": "t5"}.get(arch.kind, "llama" if arch.gated_mlp
+                                                                              else "gpt2"),
+              "hidden_size": arch.hidden, "num_hidden_layers": arch.layers, "num_attention_heads": arch.heads,
+              "num_key_value_heads": arch.kv_heads, "intermediate_size": arch.intermediate,
+              "vocab_size": arch.vocab, "tie_word_embeddings": arch.tied_embeddings,
+              "is_encoder_decoder": arch.kind == "encoder-decoder", "max_position_embeddings": 512
+              if arch.kind == "encoder" else 1024 if name.startswith("gpt2") else 0}
+    counted = modelconfig.from_config(config).params
+    assert counted == pytest.approx(arch.params, rel=0.04)
+
+
+def test_local_config_json(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({
+        "model_type": "mistral", "hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32,
+        "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 32000, "tie_word_embeddings": False,
+        "max_position_embeddings": 32768}))
+    setup = fields.normalize_setup({"model_config": str(tmp_path)})
+    assert setup["model_params"] == pytest.approx(7_241_732_096, rel=0.001)
+    assert setup["depth"] == 32 and setup["model_family"] == "transformer"
+
+
+def test_broken_config_json_names_the_field(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text('{"model_type": "llama"}')
+    with pytest.raises(InputError, match="model_config: .*hidden size"):
+        fields.normalize_setup({"model_config": str(path)})
+    with pytest.raises(InputError, match="model_config: .*not a file"):
+        fields.normalize_setup({"model_config": str(tmp_path / "missing.json")})
+
+
+@pytest.mark.parametrize("typo,suggestion", [("lama-2-7b", "llama-2-7b"), ("resnt50", "resnet50"),
+                                             ("bert-larg", "bert-large"), ("lama2-7b", "llama-2-7b")])
+def test_bad_model_name_gets_did_you_mean(run_cli, typo, suggestion):
+    code, out, err = run_cli("memory", "--model", typo)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and f"did you mean {suggestion!r}" in err and "model:" in err
+
+
+@pytest.mark.parametrize("name,canonical", [("meta-llama/Llama-2-7b-hf", "llama-2-7b"),
+                                            ("google-bert/bert-large-uncased", "bert-large"),
+                                            ("Qwen/Qwen2.5-7B-Instruct", "qwen2.5-7b"), ("ResNet_50", "resnet50")])
+def test_hub_ids_resolve(name, canonical):
+    assert architectures.canonical(name) == canonical
+
+
+def test_named_model_fills_the_setup():
+    setup = fields.normalize_setup({"model": "resnet50"})
+    assert setup["model_params"] == 25_557_032 and setup["model_family"] == "cnn"
+    assert fields.normalize_setup({"model": "gpt2", "model_params": "130M"})["model_params"] == 130_000_000
+
+
+# --- the command ------------------------------------------------------------------------------
+
+def test_memory_json_shape_and_no_rich(run_cli):
+    for name in [m for m in sys.modules if m.startswith(("rich", "pydantic"))]:
+        sys.modules.pop(name)
+    code, out, err = run_cli("memory", "--model", "llama-2-7b", "--gpu-mem", "24", "--fine-tuning", "lora",
+                             "--batch-size", "4", "--seq-len", "2048", "--format", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert set(report["breakdown"]) == {"weights", "gradients", "optimizer", "activations", "overhead"}
+    assert report["fits"] is False and report["plan"] and report["plan"][-1]["fits"] is True
+    assert report["peak_gb"] == pytest.approx(sum(report["breakdown"].values()), abs=0.05)
+    assert "rich" not in sys.modules and "pydantic" not in sys.modules
+
+
+def test_memory_terminal_table(run_cli):
+    code, out, _ = run_cli("memory", "--model", "bert-base", "--gpu", "t4", "--batch-size", "32", "--seq-len", "128")
+    assert code == 0 and "activations" in out and "fits" in out
+
+
+def test_inference_mode(run_cli):
+    code, out, _ = run_cli("memory", "--model", "llama-3-8b", "--mode", "inference", "--precision", "bf16",
+                           "--gpu-mem", "16", "--format", "json")
+    report = json.loads(out)
+    assert code == 0 and report["breakdown"]["gradients"] == 0 and report["details"]["kv_cache"] > 0
+    assert report["fits"] is False and any(s["setting"].get("precision") in ("int8", "4bit") for s in report["plan"])
+
+
+def test_memory_without_a_model_is_an_input_error(run_cli):
+    code, _, err = run_cli("memory", "--gpu-mem", "24")
+    assert code == 2 and "model:" in err
+
+
+def test_diagnose_facts_come_from_the_estimator(run_json):
+    report = run_json("--model", "llama-2-7b", "--gpu-mem", "24", "--precision", "bf16", "--fine-tuning", "full",
+                      "--batch-size", "8", "--seq-len", "1024")
+    f = report["facts"]
+    assert f["fits"] is False and f["max_micro_batch"] == 0 and f["qlora_peak_gib"] < f["est_peak_gib"]
+    small = run_json("--model", "bert-base", "--gpu-mem", "24", "--precision", "bf16", "--batch-size", "64",
+                     "--seq-len", "128")["facts"]
+    assert small["fits"] is True and small["max_micro_batch"] >= 64 and small["grad_accum_steps"] == 1
