@@ -67,7 +67,7 @@ def show_rule(rule: Rule, book: Rulebook) -> None:
         console.print(f"reference {escape(ref)}")
     for framework, code in rule.code.items():
         console.print(f"[bold]code ({framework})[/]")
-        console.print(Syntax(code.rstrip(), "python", theme="ansi_dark", background_color="default"))
+        console.print(Syntax(code.rstrip(), "python", theme="ansi_dark", background_color="default", word_wrap=True))
     for kind, setups in rule.examples.items():
         for setup in setups:
             console.print(f"example   {kind}: {escape(str(setup))}")

@@ -261,9 +261,13 @@ class _Compiler:
     def __init__(self, source: str, specs: dict[str, FactSpec]) -> None:
         self.source, self.specs = source, specs
         self.names: set[str] = set()
+        # ast.get_source_segment re-splits the source on every call; offsets are in UTF-8 bytes
+        self.lines = [line.encode() for line in source.splitlines()]
 
     def text(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.source, node) or ast.unparse(node)
+        if node.lineno == node.end_lineno:
+            return self.lines[node.lineno - 1][node.col_offset:node.end_col_offset].decode()
+        return ast.unparse(node)
 
     def fail(self, node: ast.AST, message: str) -> ConditionError:
         return ConditionError(f"in {self.text(node)!r}: {message}")

@@ -107,7 +107,7 @@ class _Checker:
 
 def _read(path: Path, checker: _Checker) -> Any:
     try:
-        return yamlfile.load(path.read_text(encoding="utf-8"))
+        return yamlfile.load_file(path)
     except yamlfile.YamlError as exc:
         checker.error(str(exc), line=exc.line)
     except (OSError, UnicodeDecodeError) as exc:
@@ -136,12 +136,6 @@ def load_strategies(path: Path) -> tuple[dict[str, Strategy], list[RuleError]]:
             checker.error(f"conflicts with unknown strategy {other!r}", rule=strategy.id,
                           line=entries.lines.get(strategy.id))
     return catalog, checker.errors
-
-
-def _example_setup(raw: Any) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise InputError("example", "an example is a setup map like {gpu_mem_gb: 8}")
-    return fields.normalize_setup(dict(raw))
 
 
 def _check_templates(rule_id: str, texts: dict[str, str], condition: conditions.Condition,
@@ -234,25 +228,18 @@ def _parse_rule(raw: Any, strategies: dict[str, Strategy], checker: _Checker) ->
     _check_templates(rid, texts, condition, checker, line)
 
     examples = raw["examples"]
-    parsed_examples: dict[str, list[dict[str, Any]]] = {}
     for kind in ("fires", "silent"):
         items = examples.get(kind)
-        if not isinstance(items, list) or not items:
-            err(f"examples need at least one '{kind}' setup", "examples")
-            continue
-        parsed_examples[kind] = []
-        for item in items:
-            try:
-                parsed_examples[kind].append(_example_setup(item))
-            except InputError as exc:
-                err(f"examples.{kind}: {exc}", "examples")
+        if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+            err(f"examples need at least one '{kind}' setup (a map like {{gpu_mem_gb: 8}})", "examples")
     for kind in set(examples) - {"fires", "silent"}:
         err(f"examples: unknown key {kind!r}; use fires and silent", "examples")
 
     if len(checker.errors) > before:
         return None
     return Rule(rid, raw["title"], raw["strategy"], raw["severity"], raw["priority"], condition, tuple(boosts),
-                raw["why"], raw["do"], dict(code), tuple(sources), tuple(references), parsed_examples,
+                raw["why"], raw["do"], dict(code), tuple(sources), tuple(references),
+                {kind: [dict(e) for e in examples[kind]] for kind in ("fires", "silent")},
                 checker.file, line)
 
 
@@ -322,10 +309,18 @@ def load_rulebook(extra: tuple[Path, ...] | list[Path] = (), *, collect: bool = 
 
 
 def check_examples(rule: Rule) -> list[RuleError]:
-    """Run a rule's examples: it must fire on each 'fires' setup and stay silent on each 'silent' one."""
+    """Run a rule's examples: each must be a valid setup, on which the rule fires ('fires') or not ('silent').
+
+    Kept out of loading: `advisor diagnose` need not normalise hundreds of example setups.
+    """
     problems = []
     for kind, expected in (("fires", True), ("silent", False)):
-        for setup in rule.examples.get(kind, []):
+        for raw in rule.examples.get(kind, []):
+            try:
+                setup = fields.normalize_setup(raw)
+            except InputError as exc:
+                problems.append(RuleError(rule.file, f"examples.{kind}: {exc}", rule=rule.id, line=rule.line))
+                continue
             result, _ = rule.condition.evaluate(facts.derive(setup))
             if (result is True) != expected:
                 verb = "does not fire" if expected else "fires"

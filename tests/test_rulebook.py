@@ -56,7 +56,7 @@ BAD = {
     "template spec": (("{{class_weight_minority:.3g}}", "{{class_weight_minority:d}}"), "format 'd' does not apply"),
     "malformed template": (("{{class_ratio}}", "{{class_ratio"), "malformed placeholder"),
     "unknown framework": (("pytorch: |", "pytorch2: |"), "unknown framework 'pytorch2'"),
-    "bad example": (('fires: [{class_ratio: "1:20"}]', 'fires: [{class_ratio: "1:0"}]'), "examples.fires: class_ratio"),
+    "example not a map": (('fires: [{class_ratio: "1:20"}]', 'fires: ["1:20"]'), "at least one 'fires' setup"),
     "no silent example": (('      silent: [{class_ratio: "1:2"}]\n', ""), "at least one 'silent'"),
     "python tag": (("title: Weight the loss", "title: !!python/object/apply:os.system [ls]"), "YAML tags are not allowed"),
     "custom tag": (("priority: 30", "priority: !int 30"), "YAML tags are not allowed"),
@@ -95,6 +95,13 @@ def test_failing_example_is_reported(tmp_path):
     book, _ = rulebook.load_rulebook([tmp_path / "team.yaml"])
     problems = rulebook.check_examples(book.get("TST001"))
     assert problems and "example silent: fires" in str(problems[0])
+
+
+def test_an_example_that_is_not_a_valid_setup_is_reported(tmp_path):
+    load(tmp_path, GOOD.replace('fires: [{class_ratio: "1:20"}]', 'fires: [{class_ratio: "1:0"}]'))
+    book, _ = rulebook.load_rulebook([tmp_path / "team.yaml"])
+    problems = rulebook.check_examples(book.get("TST001"))
+    assert "examples.fires: class_ratio" in str(problems[0]) and "team.yaml" in str(problems[0])
 
 
 def test_load_raises_first_error_unless_collecting(tmp_path):

@@ -23,7 +23,7 @@ def show(report: dict, console: Console | None = None) -> None:
         parts.append(Text.assemble(("do   ", "bold green"), item["do"]))
         code = shown_code(item)
         if code:
-            parts.append(Syntax(code[1].rstrip(), "python", theme="ansi_dark", background_color="default"))
+            parts.append(Syntax(code[1].rstrip(), "python", theme="ansi_dark", background_color="default", word_wrap=True))
         footer = (f"{item['strategy']} · {', '.join(item['rules'])} · score {item['score']} · "
                   f"{sources_text(item['source'])}" + (f" · {code[0]}" if code else ""))
         title = Text.assemble((f"{item['rank']}. ", "bold"), (item["title"], "bold"), "  ",
