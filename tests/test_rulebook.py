@@ -115,3 +115,22 @@ def test_not_a_rules_file(tmp_path):
         - id: X
         """))
     assert "top-level 'rules:'" in str(errors[0])
+
+
+def test_parsed_rule_files_are_cached_and_a_changed_file_is_read_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
+    assert load(tmp_path, GOOD) == []
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 1
+    assert load(tmp_path, GOOD) == []  # from the cache
+    errors = load(tmp_path, GOOD.replace("priority: 30", "priority: 31\n    sauce: 1"))
+    assert "unknown key 'sauce'" in str(errors[0])
+    for cached in (tmp_path / "cache").glob("*.json"):
+        cached.write_text("{not json")
+    assert "unknown key 'sauce'" in str(load(tmp_path, GOOD.replace("priority: 30", "priority: 31\n    sauce: 1"))[0])
+
+
+def test_an_unwritable_cache_does_not_stop_loading(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(blocker / "cache"))
+    assert load(tmp_path, GOOD) == []
