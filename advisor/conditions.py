@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 import operator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .facts import FactSpec
 from .units import nearest
@@ -107,12 +107,15 @@ class _Arith(_Value):
 
 # ---------------------------------------------------------------- test nodes
 
+Expand = Callable[[frozenset[str]], frozenset[str]]
+
+
 class Test:
     def test(self, facts: dict[str, Any], trace: Trace) -> bool | None:
         raise NotImplementedError
 
-    def implied_known(self) -> frozenset[str]:
-        """Facts that must be known whenever this test is True."""
+    def implied_known(self, expand: Expand) -> frozenset[str]:
+        """Inputs that must be known whenever this test is True; `expand` maps fact names to their inputs."""
         return frozenset()
 
 
@@ -139,8 +142,8 @@ class _Atom(Test):
         trace.atoms.append(Atom(self.text, result, values, unknown))
         return result
 
-    def implied_known(self):
-        return self.names
+    def implied_known(self, expand):
+        return expand(self.names)
 
 
 @dataclass
@@ -152,8 +155,8 @@ class _BoolFact(Test):
         trace.atoms.append(Atom(self.name, value, {self.name: value}, [self.name] if value is None else []))
         return value
 
-    def implied_known(self):
-        return frozenset({self.name})
+    def implied_known(self, expand):
+        return expand(frozenset({self.name}))
 
 
 @dataclass
@@ -165,8 +168,8 @@ class _Known(Test):
         trace.atoms.append(Atom(f"known({self.name})", known, {self.name: _jsonable(facts.get(self.name))}, []))
         return known
 
-    def implied_known(self):
-        return frozenset({self.name})
+    def implied_known(self, expand):
+        return expand(frozenset({self.name}))
 
 
 @dataclass
@@ -201,8 +204,8 @@ class _And(Test):
             return False
         return None if None in results else True
 
-    def implied_known(self):
-        return frozenset().union(*(p.implied_known() for p in self.parts))
+    def implied_known(self, expand):
+        return frozenset().union(*(p.implied_known(expand) for p in self.parts))
 
 
 @dataclass
@@ -215,8 +218,9 @@ class _Or(Test):
             return True
         return None if None in results else False
 
-    def implied_known(self):
-        return frozenset.intersection(*(p.implied_known() for p in self.parts))
+    def implied_known(self, expand):
+        # intersect inputs, not names: `a < 1 or b < 2` guarantees what a and b both derive from
+        return frozenset.intersection(*(p.implied_known(expand) for p in self.parts))
 
 
 def _jsonable(value: Any) -> Any:
@@ -235,9 +239,8 @@ class Condition:
     root: Test
     names: frozenset[str]  # every fact the condition reads
 
-    @property
-    def implied_known(self) -> frozenset[str]:
-        return self.root.implied_known()
+    def implied_known(self, expand: Expand = lambda names: names) -> frozenset[str]:
+        return self.root.implied_known(expand)
 
     def evaluate(self, facts: dict[str, Any]) -> tuple[bool | None, Trace]:
         trace = Trace()

@@ -140,7 +140,7 @@ def load_strategies(path: Path) -> tuple[dict[str, Strategy], list[RuleError]]:
 
 def _check_templates(rule_id: str, texts: dict[str, str], condition: conditions.Condition,
                      checker: _Checker, line: int) -> None:
-    guaranteed = frozenset().union(*(facts.SPECS[n].requires for n in condition.implied_known))
+    guaranteed = condition.implied_known(lambda names: frozenset().union(*(facts.SPECS[n].requires for n in names)))
     for where, text in texts.items():
         try:
             found = templates.placeholders(text)

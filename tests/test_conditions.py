@@ -55,7 +55,11 @@ def test_membership_arithmetic_and_chains():
 
 def test_implied_known_follows_and_or():
     cond = compile_condition("imbalance_ratio > 4 and (lr > 1 or lr < 0.1) and maybe(task == 'other')", facts.SPECS)
-    assert cond.implied_known == {"imbalance_ratio", "lr"}
+    assert cond.implied_known() == {"imbalance_ratio", "lr"}
+    either = compile_condition("samples_per_class < 1000 or dataset_size < 10000", facts.SPECS)
+    assert either.implied_known() == set()
+    inputs = either.implied_known(lambda names: frozenset().union(*(facts.SPECS[n].requires for n in names)))
+    assert inputs == {"dataset_size"}
 
 
 @given(st.text(max_size=40))
