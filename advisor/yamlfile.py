@@ -14,9 +14,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PLAIN = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
           "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
 _IMPLICIT_TEXT = {"tag:yaml.org,2002:timestamp"}  # an unquoted date stays the text it was
@@ -37,8 +34,10 @@ class Map(dict):
 
 
 def load(text: str) -> Any:
+    import yaml  # here, not at the top: a cached rule file is read without PyYAML
+
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise YamlError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
@@ -46,7 +45,9 @@ def load(text: str) -> Any:
     return None if node is None else _build(node, set(), yaml.constructor.SafeConstructor())
 
 
-def _build(node: yaml.Node, seen: set[int], scalars: yaml.constructor.SafeConstructor) -> Any:
+def _build(node: Any, seen: set[int], scalars: Any) -> Any:
+    import yaml
+
     line = node.start_mark.line + 1
     if id(node) in seen or getattr(node, "anchor", None):
         raise YamlError("anchors and aliases are not allowed in rule data", line)
