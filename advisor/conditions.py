@@ -165,7 +165,9 @@ class _Known(Test):
 
     def test(self, facts, trace):
         known = facts.get(self.name) is not None
-        trace.atoms.append(Atom(f"known({self.name})", known, {self.name: _jsonable(facts.get(self.name))}, []))
+        # an unknown fact here is missing too: the rule is decided only by its absence
+        trace.atoms.append(Atom(f"known({self.name})", known, {self.name: _jsonable(facts.get(self.name))},
+                                [] if known else [self.name]))
         return known
 
     def implied_known(self, expand):
@@ -251,11 +253,13 @@ def compile_condition(source: str, specs: dict[str, FactSpec]) -> Condition:
     """Parse and type-check `source` against `specs`; raise ConditionError."""
     if not isinstance(source, str) or not source.strip():
         raise ConditionError("a condition must be a non-empty string")
+    # a folded YAML block keeps the newlines of more-indented lines: a condition is one line
+    text = " ".join(source.split())
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise ConditionError(f"syntax error in condition {source!r}: {exc.msg}") from None
-    compiler = _Compiler(source.strip(), specs)
+    compiler = _Compiler(text, specs)
     root = compiler.test(tree.body)
     return Condition(source, root, frozenset(compiler.names))
 

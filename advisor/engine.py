@@ -83,15 +83,30 @@ def _merge(items: list[dict[str, Any]]) -> dict[str, Any]:
     return best
 
 
-def _missing(unknown_by_rule: list[tuple[Rule, set[str]]]) -> list[dict[str, Any]]:
-    """The setup fields whose absence left the most (and most severe) rules undecided."""
+def _missing(unknown_by_rule: list[tuple[Rule, set[str], int | None]]) -> list[dict[str, Any]]:
+    """The setup fields whose absence left the most relevant rules undecided.
+
+    An undecided rule counts by its severity (high 3, medium 2, low 1) times
+    the square of the number of its conditions that already held: a rule that
+    matched the declared symptom and waits only for the learning rate matters,
+    one about a topic the user never raised does not. A rule that fired on an
+    assumption (`maybe`) counts 1: knowing the fact only confirms it; one that
+    fired *because* a fact is missing (`not known(lr)`) counts in full. When
+    nothing held anywhere (an empty setup), severity alone decides.
+    """
+    def weigh(rule: Rule, held: int | None, relevant: bool) -> int:
+        if held is None:
+            return 1
+        return (3 - SEVERITY_ORDER[rule.severity]) * (held ** 2 if relevant else 1)
+
+    relevant = any(held for _, _, held in unknown_by_rule)
     weight: dict[str, int] = {}
     decides: dict[str, list[str]] = {}
-    for rule, names in unknown_by_rule:
+    for rule, names, held in unknown_by_rule:
         for field_name in sorted(set().union(*(facts_mod.SPECS[n].requires for n in names))):
-            weight[field_name] = weight.get(field_name, 0) + 3 - SEVERITY_ORDER[rule.severity]
+            weight[field_name] = weight.get(field_name, 0) + weigh(rule, held, relevant)
             decides.setdefault(field_name, []).append(rule.id)
-    ranked = sorted(weight, key=lambda f: (-weight[f], f))[:MISSING_LIMIT]
+    ranked = sorted((f for f in weight if weight[f] > 0), key=lambda f: (-weight[f], f))[:MISSING_LIMIT]
     return [{"field": f, "flag": fields.BY_NAME[f].cli_flag, "rules": decides[f],
              "hint": f"add {fields.BY_NAME[f].cli_flag} ({fields.BY_NAME[f].help}) to decide "
                      f"{len(decides[f])} more rule{'s' if len(decides[f]) != 1 else ''}"}
@@ -99,21 +114,31 @@ def _missing(unknown_by_rule: list[tuple[Rule, set[str]]]) -> list[dict[str, Any
 
 
 def run(book: Rulebook, setup: dict[str, Any], *, top: int | None = None,
-        explain: bool = False) -> dict[str, Any]:
-    """The report for a normalised setup: the output contract of PRODUCT.md, as plain data."""
+        explain: bool = False, detected: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The report for a normalised setup: the output contract of PRODUCT.md, as plain data.
+
+    `detected`: symptoms found in a training log ({symptom, step, evidence}); their ids are
+    already among the setup's symptoms, the list is reported as the evidence for them.
+    """
     facts = facts_mod.derive(setup)
     framework = setup.get("framework")
     fired: dict[str, list[dict[str, Any]]] = {}
-    undecided: list[tuple[Rule, set[str]]] = []
+    undecided: list[tuple[Rule, set[str], int | None]] = []  # held None: the rule fired
     explained = []
     for rule in book.rules:
         result, trace = rule.condition.evaluate(facts)
+        held = sum(a.result is True for a in trace.atoms)
+        absent = {n for a in trace.atoms if a.result is False for n in a.unknown}  # known(x) that failed
         if result is True:
             fired.setdefault(rule.strategy, []).append(_fire(rule, facts, framework, trace))
-            if trace.assumed:
-                undecided.append((rule, trace.assumed))
+            if trace.assumed - absent:
+                undecided.append((rule, trace.assumed - absent, None))
+            if absent:
+                undecided.append((rule, absent, held))
         elif result is None:
-            undecided.append((rule, {n for a in trace.atoms if a.result is None for n in a.unknown}))
+            undecided.append((rule, {n for a in trace.atoms if a.result is None for n in a.unknown} | absent, held))
+        elif absent and all(a.unknown for a in trace.atoms if a.result is False):
+            undecided.append((rule, absent, held))  # false only because a fact is missing
         if explain:
             explained.append({"rule": rule.id, "strategy": rule.strategy, "fired": result,
                               "conditions": [{"test": a.text, "result": a.result, "facts": a.values}
@@ -142,6 +167,8 @@ def run(book: Rulebook, setup: dict[str, Any], *, top: int | None = None,
         "dropped": dropped,
         "missing": _missing(undecided),
     }
+    if detected is not None:
+        report["detected"] = detected
     if explain:
         report["explain"] = explained
     return report
