@@ -119,3 +119,10 @@ def test_no_privacy_or_interpretability_spam_without_a_reason():
     report = diagnose(gpu_mem_gb=16, model_params="350M", symptoms=["overfitting"])
     assert not {a["strategy"] for a in report["advice"]} & {"anonymization", "encryption", "access-control",
                                                             "differential-privacy", "local-explanations"}
+
+
+def test_hints_name_the_facts_that_decide_the_declared_problem():
+    flags = [m["flag"] for m in diagnose(symptoms=["nan-loss"], precision="fp16")["missing"]]
+    assert {"--gpu", "--lr"} <= set(flags)  # bf16 vs fp32, and whether the rate is off its range
+    flags = [m["flag"] for m in diagnose(symptoms=["out-of-memory"])["missing"]]
+    assert "--model-params" in flags or "--model" in flags
