@@ -340,6 +340,17 @@ def symptom_count(setup, facts):
     return len(setup.get("symptoms", ()))
 
 
+_FP16_TROUBLE = frozenset({"nan-loss", "diverging-loss", "exploding-gradients", "unstable-training"})
+
+
+@_fact("str", "training precision to use on this card: bf16 where native, else fp16 mixed precision, "
+       "fp32 when fp16 already overflows (NaN / diverging loss)", "gpu", choices=("bf16", "fp16", "fp32"))
+def recommended_precision(setup, facts):
+    if facts["bf16_supported"]:
+        return "bf16"
+    return "fp32" if facts["symptoms"] & _FP16_TROUBLE else "fp16"
+
+
 def derive(setup: dict[str, Any]) -> dict[str, Any]:
     """All facts known for a normalised setup; unknown ones are left out."""
     facts: dict[str, Any] = {"symptoms": frozenset(setup.get("symptoms", ()))}

@@ -1,0 +1,100 @@
+"""`advisor fill` (write the advice into a training config) and `advisor schema`.
+
+Registered on the main typer app by cli.py. ruamel.yaml and tomlkit are
+imported only when `fill` reads a file of their kind.
+"""
+
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .cli import _load_setup, _with_setup_options, app
+from .errors import InputError
+
+
+class Family(str, Enum):
+    huggingface = "huggingface"
+    lightning = "lightning"
+    deepspeed = "deepspeed"
+    plain = "plain"
+
+
+class SchemaKind(str, Enum):
+    setup = "setup"
+    rules = "rules"
+
+
+@app.command("fill")
+@_with_setup_options
+def fill(
+    setup_values: dict,
+    config: Path = typer.Argument(..., help="training config (YAML, JSON or TOML) with `auto` values"),
+    setup: Optional[Path] = typer.Option(None, "--setup", help="setup file (YAML, JSON or TOML); flags override it"),
+    rules: list[Path] = typer.Option([], "--rules", help="extra folder or file of rules (repeatable)"),
+    family: Optional[Family] = typer.Option(None, "--family", help="config family (detected from its keys)"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="write the filled config here"),
+    in_place: bool = typer.Option(False, "--in-place", "-i", help="rewrite CONFIG (atomically)"),
+    diff: bool = typer.Option(False, "--diff", help="print a unified diff instead of the file"),
+    check: bool = typer.Option(False, "--check", help="write nothing; exit 1 if the file would change"),
+    strict: bool = typer.Option(False, "--strict", help="exit 1 when a value you set disagrees with the advice"),
+) -> None:
+    """Replace every `auto` in a training config with the value recommended for the setup.
+
+    Knows Hugging Face TrainingArguments, Lightning Trainer / LightningCLI,
+    DeepSpeed and plain keys. Prints the filled config unless -o, --in-place,
+    --diff or --check says otherwise; the original is never left half-written.
+    """
+    from . import fill as filler
+    from .fill import formats
+
+    if output is not None and in_place:
+        raise InputError("--output", "give -o OUT or --in-place, not both")
+    kind = formats.kind_of(config)
+    try:
+        text = config.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError("config", f"cannot read {config}: {getattr(exc, 'strerror', None) or exc}") from None
+    normalized, rule_paths = _load_setup(setup, setup_values, rules)
+    result = filler.fill_text(text, kind, normalized, where=str(config), family=family.value if family else None,
+                              rule_paths=rule_paths)
+
+    if result.disagreements:
+        print(f"advisor: {filler.disagreement_message(str(config), result)}", file=sys.stderr)
+    filled = ", ".join(f"{key}={filler.values.show(value)}" for key, value in result.filled)
+    verb = "would fill" if check else "filled"
+    print(f"advisor: {verb} {len(result.filled)} value{'s' if len(result.filled) != 1 else ''} in {config}"
+          f" ({result.family}){': ' + filled if filled else ''}", file=sys.stderr)
+    if result.left_to_library:
+        print(f"advisor: left to {result.family}: {', '.join(result.left_to_library)} (auto is its own value)",
+              file=sys.stderr)
+
+    if diff:
+        import difflib
+
+        before, after = text.splitlines(keepends=True), result.text.splitlines(keepends=True)
+        sys.stdout.writelines(difflib.unified_diff(before, after, f"a/{config}", f"b/{config}"))
+    if check:
+        raise typer.Exit(1 if result.changed or (strict and result.disagreements) else 0)
+    if output is not None:
+        filler.write_atomic(output, result.text)
+    elif in_place:
+        if result.changed:
+            filler.write_atomic(config, result.text)
+    elif not diff:
+        sys.stdout.write(result.text)
+    if strict and result.disagreements:
+        raise typer.Exit(1)
+
+
+@app.command("schema")
+def schema(
+    kind: SchemaKind = typer.Argument(SchemaKind.setup, help="setup (advisor.yaml) or rules (a rule file)"),
+) -> None:
+    """Print the JSON Schema of the setup file or of the rule file format, for editors."""
+    from . import schema as schemas
+
+    sys.stdout.write(schemas.render(kind.value))

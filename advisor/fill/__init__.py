@@ -1,0 +1,136 @@
+"""Fill a training config's `auto` values with the values the advice recommends.
+
+    config text ──formats.parse──▶ leaves (key path → value)
+        │ families: which recommended value each key holds (HF, Lightning, DeepSpeed, plain)
+        ▼ values: the value from the setup's facts and advice; Missing names the flags it needs
+    changes ──Document.render──▶ the same text with only the `auto` values replaced
+
+Every `auto` is filled or the fill fails naming each key it could not fill;
+values the user set are read with their types normalised and checked against
+the advice, and all disagreements come back together.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import AdvisorError
+from . import families, formats, values
+
+
+@dataclass
+class Result:
+    text: str
+    family: str
+    filled: list[tuple[str, Any]] = field(default_factory=list)
+    disagreements: list[str] = field(default_factory=list)
+    left_to_library: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.filled)
+
+
+_ORDER = {name: i for i, name in enumerate(values.KNOBS)}
+
+
+def fill_text(text: str, kind: str, setup: dict[str, Any], *, where: str = "config", family: str | None = None,
+              rule_paths: list | tuple = ()) -> Result:
+    """Fill `text` (a config of `kind` yaml/json/toml) for a normalised setup."""
+    doc = formats.parse(text, kind, where)
+    family = family or families.detect(doc.top_keys)
+    ctx = values.Context(setup, rule_paths)
+    result = Result(text, family)
+
+    autos: list[tuple[tuple, str | None]] = []
+    user: list[tuple[tuple, str, Any]] = []
+    for path, value in doc.leaves.items():
+        knob = families.knob_for(family, path)
+        if formats.is_auto(value):
+            if families.is_native_auto(family, path):
+                result.left_to_library.append(formats.dotted(path))
+            else:
+                autos.append((path, knob))
+        elif knob is not None:
+            user.append((path, knob, value))
+
+    readings: dict[tuple, Any] = {}
+    for path, knob, value in user:
+        try:
+            readings[path] = values.KNOBS[knob].read(value)
+        except ValueError:
+            result.disagreements.append(f"{formats.dotted(path)} = {value!r} is not a valid value")
+            continue
+        ctx.file.setdefault(knob, readings[path])
+
+    changes: dict[tuple, Any] = {}
+    errors: list[str] = []
+    for path, knob in sorted(autos, key=lambda a: _ORDER.get(a[1], len(_ORDER))):
+        key = formats.dotted(path)
+        if knob is None:
+            errors.append(f"{key} has no advice in advisor ({family} keys it fills: "
+                          f"{', '.join(sorted({p[-1] for p in families.TABLES[family]}))})")
+            continue
+        try:
+            value = values.KNOBS[knob].compute(ctx)
+        except values.Missing as exc:
+            errors.append(f"{key} {exc.needs}")
+            continue
+        ctx.file.setdefault(knob, value)
+        changes[path] = value
+    if errors:
+        raise AdvisorError(f"{where}: cannot fill {len(errors)} auto value{'s' if len(errors) > 1 else ''}: "
+                           + "; ".join(errors))
+
+    for path, reading in readings.items():
+        knob = values.KNOBS[families.knob_for(family, path)]
+        try:
+            recommended = knob.compute(ctx)
+        except values.Missing:
+            continue  # nothing to compare against for this setup
+        if not knob.agrees(reading, recommended, ctx):
+            result.disagreements.append(f"{formats.dotted(path)} = {values.show(reading)} (advice: "
+                                        f"{values.show(recommended)}; {knob.reason(recommended, ctx)})")
+
+    result.filled = [(formats.dotted(p), v) for p, v in changes.items()]
+    result.text = doc.render(changes)
+    return result
+
+
+def disagreement_message(where: str, result: Result) -> str:
+    n = len(result.disagreements)
+    return f"{where}: {n} value{'s' if n > 1 else ''} disagree{'s' if n == 1 else ''} with the advice: " \
+           + "; ".join(result.disagreements)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` so that a reader sees the old file or the new one, never a part.
+
+    The temporary file lives in the same folder (os.replace is atomic only
+    within one file system) and takes over the original's permissions.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise

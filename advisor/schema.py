@@ -1,0 +1,119 @@
+"""JSON Schemas of the setup file and of the rule file format, generated from their tables.
+
+The setup schema comes from the field table in fields.py (plus the `rules`
+key), the rule schema from the rule loader's key table, so neither can drift
+from what the loaders accept. Editors use them to complete and check
+`advisor.yaml` and rule files; `schemas/*.schema.json` are committed copies
+that a test keeps current (`advisor schema setup > schemas/setup.schema.json`).
+
+The schemas describe the canonical spellings; the loaders also accept case
+and `_`/`-` variants of names, which a schema cannot express compactly.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import fields, units
+
+DRAFT = "http://json-schema.org/draft-07/schema#"
+KINDS = ("setup", "rules")
+
+
+def _field_schema(field: fields.Field) -> dict[str, Any]:
+    aliases = sorted(fields._ALIASES.get(field.name, {}))
+    names = list(field.choices) + [a for a in aliases if a not in field.choices]
+    schema: dict[str, Any]
+    if field.name == "model":
+        schema = {"type": "string", "examples": list(field.choices)}
+    elif field.name == "class_counts":
+        schema = {"anyOf": [{"type": "string"}, {"type": "array", "minItems": 2,
+                                                  "items": {"type": ["integer", "string"]}}]}
+    elif field.kind == "set":
+        schema = {"anyOf": [{"type": "array", "uniqueItems": True, "items": {"enum": names}}, {"type": "string"}]}
+    elif field.kind == "bool":
+        schema = {"anyOf": [{"type": "boolean"}, {"enum": sorted(units._TRUE | units._FALSE)}]}
+    elif field.choices:
+        schema = {"enum": names}
+    elif field.kind == "int":
+        schema = {"type": ["integer", "string"], "minimum": 2 if field.name == "num_classes" else 1}
+        if field.name == "zero_stage":
+            schema.update(minimum=0, maximum=3)
+    elif field.kind == "number":
+        schema = {"type": ["number", "string"], "exclusiveMinimum": 0}
+    elif field.kind == "ratio":
+        schema = {"type": ["string", "number"], "examples": ["1:20", "20:1", "5%", 0.05]}
+    else:
+        schema = {"type": "string"}
+    description = f"{field.help} (flag {field.cli_flag}{', ' + field.unit if field.unit else ''})"
+    return {"description": description, **schema}
+
+
+def setup_schema() -> dict[str, Any]:
+    properties = {f.name: _field_schema(f) for f in fields.FIELDS}
+    properties["rules"] = {"description": "extra folders or files of rules, relative to this file",
+                           "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    properties["$schema"] = {"type": "string", "description": "this schema, for editors"}
+    return {
+        "$schema": DRAFT,
+        "title": "advisor setup file",
+        "description": "A training setup for `advisor` (advisor.yaml, advisor.toml, or [tool.advisor] in "
+                       "pyproject.toml). Every key is optional; command-line flags override the file.",
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def rules_schema() -> dict[str, Any]:
+    from . import rulebook
+
+    strategies, _ = rulebook.load_strategies(rulebook.builtin_dir() / rulebook.STRATEGY_FILE)
+    setup = setup_schema()
+    example_setup = {k: v for k, v in setup.items() if k not in ("$schema", "title", "description")}
+    example_setup["properties"] = {k: v for k, v in setup["properties"].items() if k not in ("rules", "$schema")}
+    types = {str: "string", int: "integer", list: "array", dict: "object"}
+    rule: dict[str, Any] = {}
+    for key, (accepted, _required, what) in rulebook._RULE_KEYS.items():
+        kind = [types[t] for t in accepted]
+        rule[key] = {"description": what, "type": kind[0] if len(kind) == 1 else kind}
+    rule["id"]["pattern"] = rulebook._ID.pattern
+    rule["strategy"]["enum"] = sorted(strategies)
+    rule["severity"]["enum"] = list(rulebook.SEVERITIES)
+    rule["priority"].update(minimum=0, maximum=40)
+    rule["sources"]["items"] = {"type": "integer", "minimum": min(rulebook.SECTIONS),
+                                "maximum": max(rulebook.SECTIONS)}
+    rule["references"]["items"] = {"type": "string"}
+    rule["code"].update(propertyNames={"enum": list(rulebook.FRAMEWORKS)},
+                        additionalProperties={"type": "string", "minLength": 1})
+    rule["snippets"].update(propertyNames={"enum": list(rulebook.FRAMEWORKS)}, additionalProperties={
+        "type": "object", "additionalProperties": False, "properties": {
+            "needs": {"type": "array", "items": {"type": "string", "pattern": rulebook._PACKAGE.pattern}},
+            "runs": {"type": "boolean"}, "reason": {"type": "string"},
+            "replace": {"type": "object", "additionalProperties": {"type": "string"}}}})
+    rule["boost"]["items"] = {"type": "object", "required": ["when", "add"], "additionalProperties": False,
+                              "properties": {"when": {"type": "string"}, "add": {"type": "integer"}}}
+    rule["examples"].update(required=["fires", "silent"], additionalProperties=False, properties={
+        kind: {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/setup"}}
+        for kind in ("fires", "silent")})
+    return {
+        "$schema": DRAFT,
+        "title": "advisor rule file",
+        "description": "A file of advisor rules (see rules/README.md); check one with `advisor rules validate`.",
+        "type": "object",
+        "required": ["rules"],
+        "additionalProperties": False,
+        "properties": {"rules": {"type": "array", "items": {"$ref": "#/definitions/rule"}}},
+        "definitions": {
+            "rule": {"type": "object", "properties": rule, "additionalProperties": False,
+                     "required": [k for k, (_, required, _) in rulebook._RULE_KEYS.items() if required]},
+            "setup": example_setup,
+        },
+    }
+
+
+def render(kind: str) -> str:
+    """The schema as committed: two-space JSON with a final newline."""
+    schema = setup_schema() if kind == "setup" else rules_schema()
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
