@@ -13,10 +13,10 @@ from typing import Any
 
 from .errors import AdvisorError, InputError, RuleError
 
-__all__ = ["diagnose", "Setup", "Report", "Advice", "AdvisorError", "InputError", "RuleError"]
+__all__ = ["diagnose", "Setup", "Report", "Advice", "Monitor", "AdvisorError", "InputError", "RuleError"]
 __version__ = "0.1.0"
 
-_LAZY = {"diagnose": "api", "Setup": "models", "Report": "models", "Advice": "models"}
+_LAZY = {"diagnose": "api", "Setup": "models", "Report": "models", "Advice": "models", "Monitor": "monitor"}
 
 
 def __getattr__(name: str) -> Any:

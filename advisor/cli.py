@@ -30,6 +30,21 @@ class Format(str, Enum):
     markdown = "markdown"
 
 
+class ReportFormat(str, Enum):
+    """`diagnose` also speaks the formats CI tools read."""
+    terminal = "terminal"
+    json = "json"
+    markdown = "markdown"
+    sarif = "sarif"
+    github = "github"
+
+
+class Severity(str, Enum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
 def _setup_option(field: fields.Field) -> inspect.Parameter:
     """A CLI option for one setup field; values stay raw text for the setup parser."""
     if field.kind == "bool":
@@ -69,6 +84,8 @@ def _load_setup(setup_file: Optional[Path], values: dict[str, Any], rules: list[
 
     raw: dict[str, Any] = {}
     extra_rules: list[Path] = []
+    if setup_file is None:
+        setup_file = setupfile.discover(Path.cwd())  # advisor.yaml / advisor.toml / [tool.advisor]
     if setup_file is not None:
         raw, extra_rules = setupfile.read(setup_file)
         fields.normalize_setup(raw, where=str(setup_file))  # name the file in errors about its own values
@@ -82,28 +99,57 @@ def diagnose(
     setup_values: dict,
     setup: Optional[Path] = typer.Option(None, "--setup", help="setup file (YAML, JSON or TOML); flags override it"),
     rules: list[Path] = typer.Option([], "--rules", help="extra folder or file of rules (repeatable)"),
-    format: Format = typer.Option(Format.terminal, "--format", "-f", help="output format"),
+    format: ReportFormat = typer.Option(ReportFormat.terminal, "--format", "-f", help="output format"),
     top: Optional[int] = typer.Option(None, "--top", min=1, help="show the N best items"),
     explain: bool = typer.Option(False, "--explain", help="show for every rule which conditions held or failed"),
+    fail_on: Optional[Severity] = typer.Option(None, "--fail-on",
+                                               help="exit 1 when an advice item of this severity or higher fires"),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="exit 0 even when --fail-on findings fire"),
+    log: Optional[Path] = typer.Option(None, "--log", help="training log to detect symptoms in (trainer_state.json, "
+                                                           "Lightning/Keras CSV, CSV, JSON Lines, TensorBoard)"),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="with --log: write the loss curve to FILE.png|.svg|.html"),
 ) -> None:
     """Rank advice for a training setup."""
     from . import engine, rulebook
 
     normalized, rule_paths = _load_setup(setup, setup_values, rules)
+    analysis = None
+    if log is not None:
+        from . import logs
+
+        analysis = logs.analyze(log)
+        normalized = logs.merge_symptoms(normalized, analysis)
+        if plot is not None:
+            from .logs import chart
+            chart.write_figure(analysis, plot)
+    elif plot is not None:
+        raise AdvisorError("--plot: draws the curve of a training log; give the log with --log PATH")
     book, _ = rulebook.load_rulebook(rule_paths)
-    report = engine.run(book, normalized, top=top, explain=explain)
-    if format is Format.json:
+    report = engine.run(book, normalized, explain=explain, detected=analysis.detected() if analysis else None)
+    fired = report["advice"]  # --fail-on judges every item, not only the --top shown
+    report["advice"] = fired[:top] if top else fired
+    if format is ReportFormat.json:
         from .render import json_format
         print(json_format.render(report))
-    elif format is Format.markdown:
+    elif format is ReportFormat.markdown:
         from .render import markdown
         print(markdown.render(report))
+    elif format in (ReportFormat.sarif, ReportFormat.github):
+        from .render import ci
+        print(ci.render(format.value, report, book, setup), end="")
     else:
         from .render import terminal
+        if analysis is not None:
+            from .logs import chart
+            chart.show(analysis)
         terminal.show(report)
         if explain:
             from .render import explain as explain_view
             explain_view.show(report["explain"])
+    if fail_on is not None and not exit_zero:
+        from .engine import SEVERITY_ORDER
+        if any(SEVERITY_ORDER[item["severity"]] <= SEVERITY_ORDER[fail_on.value] for item in fired):
+            raise typer.Exit(1)
 
 
 @rules_app.command("list")
@@ -175,6 +221,7 @@ def facts_list(
 
 
 from . import memory_cli  # noqa: E402,F401  registers `advisor memory` and `advisor imbalance`
+from . import ci_cli  # noqa: E402,F401  registers `advisor fill` and `advisor schema`
 
 
 def _is_usage_error(exc: BaseException) -> bool:

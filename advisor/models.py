@@ -94,10 +94,19 @@ class Missing(_Out):
     hint: str
 
 
+class Detected(_Out):
+    """A symptom found in a training log: where it began and the numbers that show it."""
+
+    symptom: Literal[fields.SYMPTOMS]  # type: ignore[valid-type]
+    step: float
+    evidence: str
+
+
 class Report(_Out):
     setup: dict[str, Any]
     facts: dict[str, Any]
     advice: list[Advice]
     dropped: list[Dropped]
     missing: list[Missing]
+    detected: Optional[list[Detected]] = None
     explain: Optional[list[dict[str, Any]]] = None

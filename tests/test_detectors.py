@@ -1,0 +1,183 @@
+"""Detectors: every injected fault in the real-run fixtures found with the right symptom id, healthy runs
+silent, and each detector's threshold behaviour on series a user would recognise."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from advisor import detectors
+from advisor.logs import analyze
+
+FIXTURES = Path(__file__).parent / "fixtures" / "logs"
+EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_real_run_fixture(name):
+    expect = EXPECTED[name]["expect"]
+    found = {f.symptom for f in analyze(FIXTURES / name).findings}
+    if not expect:
+        assert found == set(), f"healthy run {name} raised {found}"
+    else:
+        assert set(expect) <= found, f"{name} ({EXPECTED[name]['fault']}): expected {expect}, found {found}"
+
+
+def test_the_fixture_set_covers_every_library_and_fault():
+    libraries = {name.split("_")[0] for name in EXPECTED}
+    assert {"hf", "lightning", "keras", "torch"} <= libraries
+    faults = {s for entry in EXPECTED.values() for s in entry["expect"]}
+    assert {"diverging-loss", "nan-loss", "vanishing-gradients", "overfitting", "minority-class-ignored"} <= faults
+    assert sum(1 for entry in EXPECTED.values() if not entry["expect"]) >= 4
+
+
+def series(values, *, key="loss", start=1, **extra):
+    out = []
+    for i, v in enumerate(values):
+        rec = {"step": float(start + i), key: float(v)}
+        for name, seq in extra.items():
+            if seq[i] is not None:
+                rec[name] = float(seq[i])
+        out.append(rec)
+    return out
+
+
+def decaying(n, *, noise=0.3, seed=0, floor=0.2):
+    rng = random.Random(seed)
+    return [(floor + 2.0 / (1 + i / 30)) * (1 + noise * rng.uniform(-1, 1)) for i in range(n)]
+
+
+def test_nan_loss_reports_the_step_and_last_finite_value():
+    f = detectors.nan_loss(series([0.9, 0.8, 0.7, float("nan"), 0.6]))
+    assert f.symptom == "nan-loss" and f.step == 4 and f.severe
+    assert "nan at step 4" in f.evidence and "0.7 at step 3" in f.evidence
+
+
+def test_isolated_inf_grad_norm_is_loss_scaling_not_nan():
+    grads = [1.0, float("inf"), 1.0, 1.0, float("inf"), 1.0]
+    assert detectors.nan_loss(series([0.5] * 6, grad_norm=grads)) is None
+    grads = [1.0, float("inf"), float("inf"), float("inf"), 1.0, 1.0]
+    f = detectors.nan_loss(series([0.5] * 6, grad_norm=grads))
+    assert f and f.step == 2 and "3 logged points" in f.evidence
+
+
+def test_diverging_loss_after_progress():
+    values = [2.0 - 0.05 * i for i in range(30)] + [0.5 + 0.1 * i for i in range(30)]
+    f = detectors.diverging_loss(series(values))
+    assert f and 28 <= f.step <= 36 and "rose" in f.evidence  # the smoothed minimum lags by a few points
+
+
+def test_blowup_fires_at_once():
+    f = detectors.diverging_loss(series([2.3, 2.2, 2.25, 50, 400, 1e4, 1e5]))
+    assert f and "x its" in f.evidence
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.0, 0.4), st.integers(50, 2000))
+def test_noisy_healthy_curves_raise_nothing(seed, noise, n):
+    values = decaying(n, noise=noise, seed=seed)
+    lr = [1e-3] * n
+    found = detectors.run(series(values, learning_rate=lr, grad_norm=[1 + 0.3 * math.sin(i) for i in range(n)]))
+    assert found == [], [str(f) for f in found]
+
+
+def test_plateau_fires_at_constant_rate_and_not_once_the_schedule_decays():
+    flat = [2.3 + 0.01 * math.sin(i) for i in range(60)]
+    f = detectors.loss_plateau(series(flat, learning_rate=[1e-3] * 60))
+    assert f and f.step == 4  # the stretch is counted from the first smoothed point
+    assert f and "1e-3" not in f.evidence and "learning rate 0.001" in f.evidence
+    # a healthy run: the loss fell, then flattens while a cosine schedule takes the rate to ~0
+    values = [2.0 / (1 + i / 5) for i in range(40)] + [0.1] * 60
+    lr = [1e-3] * 40 + [1e-3 * 0.5 * (1 + math.cos(math.pi * i / 60)) * 0.05 for i in range(60)]
+    assert detectors.loss_plateau(series(values, learning_rate=lr)) is None
+    # during warmup the rate rises: a flat loss there is expected
+    warm = [1e-5 * (i + 1) for i in range(60)]
+    assert detectors.loss_plateau(series(flat[:20], learning_rate=[1e-3] * 20)) is None  # too short to say
+    assert detectors.loss_plateau(series(flat, learning_rate=warm)) is None
+
+
+def test_oscillating_loss():
+    values = [1.0 + (0.6 if (i // 3) % 2 else 0.0) for i in range(80)]
+    f = detectors.oscillating_loss(series(values))
+    assert f and "changed direction" in f.evidence
+
+
+def test_overfitting_evidence_in_epochs():
+    train = [1.0 * 0.85 ** e for e in range(14)]
+    val = [0.9, 0.7, 0.6, 0.55, 0.5, 0.52, 0.55, 0.6, 0.63, 0.66, 0.7, 0.74, 0.78, 0.8]
+    recs = [{"step": float(e), "epoch": float(e), "loss": t, "val_loss": v} for e, (t, v) in enumerate(zip(train, val))]
+    f = detectors.overfitting(recs)
+    assert f and f.symptom == "overfitting"
+    assert "val_loss rose" in f.evidence and "while loss fell" in f.evidence
+    assert re.search(r"over epochs [45]–\d+ \(0\.5", f.evidence), f.evidence  # from the (median-of-3) minimum
+
+
+def test_val_following_train_is_not_overfitting():
+    train = [1.0 * 0.9 ** e for e in range(20)]
+    recs = [{"step": float(e), "epoch": float(e), "loss": t, "val_loss": t * 1.05} for e, t in enumerate(train)]
+    assert detectors.overfitting(recs) is None
+
+
+def test_underfitting_when_train_is_no_better_than_val():
+    loss = [1.0 - 0.005 * i for i in range(30)]
+    f = detectors.underfitting(series(loss, val_loss=[v * 1.02 for v in loss]))
+    assert f and "fell only" in f.evidence
+    good = [1.0 * 0.9 ** i for i in range(30)]
+    assert detectors.underfitting(series(good, val_loss=good)) is None
+
+
+def test_exploding_and_vanishing_gradients():
+    grads = [1.0] * 10 + [5.0, 40.0, 80.0, 120.0, 200.0, 300.0]
+    f = detectors.exploding_gradients(series([0.5] * 16, grad_norm=grads))
+    assert f and f.severe and "x its early median 1" in f.evidence
+    tiny = [1e-3] * 5 + [1e-9] * 10
+    assert detectors.vanishing_gradients(series([0.7] * 15, grad_norm=tiny)).symptom == "vanishing-gradients"
+
+
+def test_loss_stuck_at_its_start_is_vanishing_signal():
+    rng = random.Random(3)
+    stuck = [0.693 * (1 + 0.02 * rng.uniform(-1, 1)) for _ in range(40)]
+    f = detectors.vanishing_gradients(series(stuck))
+    assert f and "never fell 5%" in f.evidence
+
+
+def test_low_gpu_utilization_percent_and_fraction():
+    low = detectors.low_gpu_utilization(series([30 + (i % 20) for i in range(200)], key="gpu_util"))
+    assert low and "p95" in low.evidence
+    assert detectors.low_gpu_utilization(series([0.95] * 200, key="gpu_util")) is None
+    assert detectors.low_gpu_utilization(series([0.4] * 200, key="gpu_util")) is not None
+    spiky = [95 if i % 4 else 2 for i in range(200)]
+    assert "fluctuates" in detectors.low_gpu_utilization(series(spiky, key="gpu_util")).evidence
+    assert detectors.low_gpu_utilization(series([95] * 200, key="gpu_util")) is None
+
+
+def test_minority_class_ignored_is_the_prior_signature():
+    acc = [0.98] * 8
+    prior = -(0.02 * math.log(0.02) + 0.98 * math.log(0.98))
+    recs = series([prior * 1.05] * 8, key="val_loss", val_accuracy=acc)
+    f = detectors.minority_class_ignored(recs)
+    assert f and "0.980" in f.evidence and "class prior" in f.evidence
+    # a model that learned: same accuracy, far lower loss
+    assert detectors.minority_class_ignored(series([0.01] * 8, key="val_loss", val_accuracy=acc)) is None
+
+
+def test_thresholds_can_be_changed():
+    values = [2.0 - 0.05 * i for i in range(30)] + [0.5 + 0.02 * i for i in range(30)]
+    assert detectors.diverging_loss(series(values)) is not None
+    strict = detectors.with_thresholds(diverge_rise=5.0, diverge_blowup=100.0)
+    assert detectors.diverging_loss(series(values), strict) is None
+
+
+def test_every_symptom_id_is_in_the_vocabulary():
+    from advisor.fields import SYMPTOMS
+
+    assert set(detectors.SYMPTOMS) <= set(SYMPTOMS)
+    for symptom in detectors.SYMPTOMS:
+        assert callable(getattr(detectors, symptom.replace("-", "_")))
