@@ -28,3 +28,12 @@ def run_json(run_cli):
         return json.loads(out)
 
     return run
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _rule_cache_in_a_temporary_folder(tmp_path_factory):
+    """Tests load hundreds of temporary rule files: keep their parsed copies out of the user's cache."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ADVISOR_CACHE_DIR", str(tmp_path_factory.mktemp("advisor-cache")))
+    yield
+    mp.undo()
