@@ -54,9 +54,8 @@ def _setup_option(field: fields.Field) -> inspect.Parameter:
         annotation, decls = Optional[list[str]], [field.cli_flag]
     else:
         annotation, decls = Optional[str], [field.cli_flag]
-    help_text = field.help + (f" [{', '.join(field.choices)}]" if field.choices and field.kind != "set" else "")
-    if field.kind == "set":
-        help_text += f" [{', '.join(field.choices)}]"
+    # parentheses, not brackets: rich would read "[fp32, fp16]" as markup and drop it
+    help_text = field.help + (f": {', '.join(field.choices)}" if field.choices else "")
     option = typer.Option(None, *decls, help=help_text, show_default=False, rich_help_panel="Setup")
     return inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
 
