@@ -1,6 +1,4 @@
-"""Renderings of one report: JSON, markdown, and the rich terminal view."""
-
-FORMATS = ("terminal", "json", "markdown")
+"""Renderings of one report: JSON, markdown, SARIF, GitHub annotations and the rich terminal view."""
 
 
 def shown_code(item: dict) -> tuple[str, str] | None:
