@@ -10,9 +10,9 @@ Errors name the file, the line and the rule id.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import conditions, facts, fields, templates, yamlfile
 from .errors import InputError, RuleError
@@ -47,6 +47,15 @@ class Boost:
 
 
 @dataclass(frozen=True)
+class SnippetSpec:
+    """How the snippet test runs one framework's code (rules/README.md, "Snippet contract")."""
+    needs: tuple[str, ...] = ()  # pip names of the packages it imports beyond the framework's own
+    runs: bool = True  # False: cannot run on one CPU; compiled and import-checked only
+    reason: str = ""  # why not, when runs is False
+    replace: tuple[tuple[str, str], ...] = ()  # test-only text swaps: hub name -> local copy, nccl -> gloo
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     title: str
@@ -63,6 +72,7 @@ class Rule:
     examples: dict[str, list[dict[str, Any]]]
     file: str
     line: int
+    snippets: dict[str, SnippetSpec] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,7 @@ _RULE_KEYS: dict[str, tuple[tuple[type, ...], bool, str]] = {
     "why": ((str,), True, "text"),
     "do": ((str,), True, "text"),
     "code": ((dict,), False, "a map of framework -> snippet"),
+    "snippets": ((dict,), False, "a map of framework -> {needs, runs, reason, replace} for the snippet test"),
     "sources": ((list,), True, "a list of source-document sections 1..20 (empty beyond the document)"),
     "references": ((list,), False, "a list of citations"),
     "examples": ((dict,), True, "{fires: [setups], silent: [setups]}"),
@@ -164,6 +175,46 @@ def _check_templates(rule_id: str, texts: dict[str, str], condition: conditions.
                               f"{{{{{p.name}|...}}}}", rule=rule_id, line=line)
 
 
+_PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SNIPPET_KEYS = ("needs", "runs", "reason", "replace")
+
+
+def _parse_snippets(specs: dict, code: dict, err: Callable[..., None]) -> dict[str, SnippetSpec]:
+    parsed = {}
+    for framework, spec in specs.items():
+        where = f"snippets.{framework}"
+        if framework not in code:
+            err(f"{where}: the rule has no code for {framework!r}", "snippets")
+            continue
+        if not isinstance(spec, dict):
+            err(f"{where} must be a map of {', '.join(_SNIPPET_KEYS)}", "snippets")
+            continue
+        for key in spec:
+            if key not in _SNIPPET_KEYS:
+                err(f"{where}: unknown key {key!r}{nearest(key, _SNIPPET_KEYS)}", "snippets")
+        needs, runs, reason = spec.get("needs", []), spec.get("runs", True), spec.get("reason", "")
+        replace = spec.get("replace", {})
+        if not isinstance(needs, list) or not all(isinstance(n, str) and _PACKAGE.match(n) for n in needs):
+            err(f"{where}.needs must be a list of pip package names, like [peft, scikit-learn]", "snippets")
+            needs = []
+        if not isinstance(runs, bool):
+            err(f"{where}.runs must be true or false", "snippets")
+            runs = True
+        if not isinstance(reason, str) or (runs is False) != bool(reason.strip()):
+            err(f"{where}: give a 'reason' exactly when 'runs: false' (why it cannot run on one CPU)",
+                "snippets")
+        if not isinstance(replace, dict) or not all(isinstance(k, str) and k and isinstance(v, str)
+                                                    for k, v in replace.items()):
+            err(f"{where}.replace must map snippet text to its test-time stand-in", "snippets")
+            replace = {}
+        for old in replace:
+            if isinstance(code[framework], str) and old not in code[framework]:
+                err(f"{where}.replace: {old!r} does not occur in code.{framework}", "snippets")
+        parsed[framework] = SnippetSpec(tuple(needs), runs, reason if isinstance(reason, str) else "",
+                                        tuple(replace.items()))
+    return parsed
+
+
 def _parse_rule(raw: Any, strategies: dict[str, Strategy], checker: _Checker) -> Rule | None:
     if not isinstance(raw, yamlfile.Map):
         checker.error("each rule is a map of keys")
@@ -204,6 +255,7 @@ def _parse_rule(raw: Any, strategies: dict[str, Strategy], checker: _Checker) ->
             err(f"code for unknown framework {framework!r}{nearest(framework, FRAMEWORKS)}", "code")
         elif not isinstance(snippet, str) or not snippet.strip():
             err(f"code.{framework} must be a non-empty snippet", "code")
+    snippets = _parse_snippets(raw.get("snippets", {}), code, err)
     references = raw.get("references", [])
     if not all(isinstance(r, str) for r in references):
         err("references must be text", "references")
@@ -240,7 +292,7 @@ def _parse_rule(raw: Any, strategies: dict[str, Strategy], checker: _Checker) ->
     return Rule(rid, raw["title"], raw["strategy"], raw["severity"], raw["priority"], condition, tuple(boosts),
                 raw["why"], raw["do"], dict(code), tuple(sources), tuple(references),
                 {kind: [dict(e) for e in examples[kind]] for kind in ("fires", "silent")},
-                checker.file, line)
+                checker.file, line, snippets)
 
 
 def display_path(path: Path) -> str:

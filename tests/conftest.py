@@ -37,3 +37,14 @@ def _rule_cache_in_a_temporary_folder(tmp_path_factory):
     mp.setenv("ADVISOR_CACHE_DIR", str(tmp_path_factory.mktemp("advisor-cache")))
     yield
     mp.undo()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The snippet suite's count of executed / CPU-variant / compile-only snippets per framework."""
+    import sys
+
+    report = sys.modules.get("tests.snippets.report")
+    if report is not None and report.lines():
+        terminalreporter.write_sep("-", "rule snippets (tests/test_snippets.py)")
+        for line in report.lines():
+            terminalreporter.write_line(line)
