@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from .cli import _load_setup, _with_setup_options, app
+from .cli import SETUP_FILE, _load_setup, _with_setup_options, app
 from .errors import InputError
 
 
@@ -33,7 +33,7 @@ class SchemaKind(str, Enum):
 def fill(
     setup_values: dict,
     config: Path = typer.Argument(..., help="training config (YAML, JSON or TOML) with `auto` values"),
-    setup: Optional[Path] = typer.Option(None, "--setup", help="setup file (YAML, JSON or TOML); flags override it"),
+    setup: Optional[Path] = SETUP_FILE,
     rules: list[Path] = typer.Option([], "--rules", help="extra folder or file of rules (repeatable)"),
     family: Optional[Family] = typer.Option(None, "--family", help="config family (detected from its keys)"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="write the filled config here"),

@@ -22,6 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def setup_counts(setup: dict) -> list[int]:
+    """A normalised setup's `class_counts` ("900,80,20", as fields.py stores it) as integers."""
+    return [int(c) for c in setup["class_counts"].split(",")]
+
+
 def _check(counts: list[int] | tuple[int, ...]) -> tuple[int, ...]:
     counts = tuple(int(c) for c in counts)
     if len(counts) < 2 or min(counts) < 1:

@@ -24,6 +24,11 @@ rules_app = typer.Typer(no_args_is_help=True, help="Browse and check the knowled
 app.add_typer(rules_app, name="rules")
 
 
+# one declaration for every command that reads a setup
+SETUP_FILE = typer.Option(None, "--setup", help="setup file (YAML, JSON or TOML); flags override it; "
+                                                 "else advisor.yaml / advisor.toml / [tool.advisor] in pyproject.toml")
+
+
 class Format(str, Enum):
     terminal = "terminal"
     json = "json"
@@ -96,7 +101,7 @@ def _load_setup(setup_file: Optional[Path], values: dict[str, Any], rules: list[
 @_with_setup_options
 def diagnose(
     setup_values: dict,
-    setup: Optional[Path] = typer.Option(None, "--setup", help="setup file (YAML, JSON or TOML); flags override it"),
+    setup: Optional[Path] = SETUP_FILE,
     rules: list[Path] = typer.Option([], "--rules", help="extra folder or file of rules (repeatable)"),
     format: ReportFormat = typer.Option(ReportFormat.terminal, "--format", "-f", help="output format"),
     top: Optional[int] = typer.Option(None, "--top", min=1, help="show the N best items"),

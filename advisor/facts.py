@@ -60,7 +60,7 @@ def imbalance_ratio(setup, facts):
 def minority_share(setup, facts):
     # With k classes, assume sizes spread geometrically from smallest to largest.
     if setup.get("class_counts"):
-        counts = _counts(setup)
+        counts = classmath.setup_counts(setup)
         return min(counts) / sum(counts)
     k = setup.get("num_classes") or 2
     r = facts["imbalance_ratio"]
@@ -100,38 +100,34 @@ def focal_alpha(setup, facts):
     return r / (1 + r)
 
 
-def _counts(setup: dict[str, Any]) -> list[int]:
-    return [int(c) for c in setup["class_counts"].split(",")]
-
-
 @_fact("str", "balanced class weights n / (k · n_c) per class, in class order", "class_counts")
 def class_weights(setup, facts):
-    return classmath.format_list(classmath.balanced_weights(_counts(setup)))
+    return classmath.format_list(classmath.balanced_weights(classmath.setup_counts(setup)))
 
 
 @_fact("str", "pos_weight negatives / positives per class (one-vs-rest), in class order", "class_counts")
 def pos_weights(setup, facts):
-    return classmath.format_list(classmath.pos_weights(_counts(setup)))
+    return classmath.format_list(classmath.pos_weights(classmath.setup_counts(setup)))
 
 
 @_fact("str", "WeightedRandomSampler weight 1 / n_c of one sample of each class", "class_counts")
 def sampler_class_weights(setup, facts):
-    return classmath.format_list(classmath.sampler_weights(_counts(setup)))
+    return classmath.format_list(classmath.sampler_weights(classmath.setup_counts(setup)))
 
 
 @_fact("str", "focal-loss alpha per class, inverse frequency normalised to sum 1", "class_counts")
 def focal_alphas(setup, facts):
-    return classmath.format_list(classmath.focal_alphas(_counts(setup)))
+    return classmath.format_list(classmath.focal_alphas(classmath.setup_counts(setup)))
 
 
 @_fact("number", "samples per class after random over-sampling (the largest class)", "class_counts")
 def oversample_target(setup, facts):
-    return max(_counts(setup))
+    return max(classmath.setup_counts(setup))
 
 
 @_fact("number", "samples per class after random under-sampling (the smallest class)", "class_counts")
 def undersample_target(setup, facts):
-    return min(_counts(setup))
+    return min(classmath.setup_counts(setup))
 
 
 @_fact("number", "training samples of the smallest class", "class_ratio", "dataset_size")

@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 import typer
 
-from .cli import Format, _load_setup, _with_setup_options, app
+from .cli import SETUP_FILE, Format, _load_setup, _with_setup_options, app
 from .errors import InputError
 
 
@@ -103,7 +103,7 @@ def _markdown(report: dict[str, Any]) -> str:
 @_with_setup_options
 def memory_command(
     setup_values: dict,
-    setup: Optional[Path] = typer.Option(None, "--setup", help="setup file (YAML, JSON or TOML); flags override it"),
+    setup: Optional[Path] = SETUP_FILE,
     format: Format = typer.Option(Format.terminal, "--format", "-f", help="output format"),
     margin: float = typer.Option(0.10, "--margin", min=0.0, max=0.9, help="share of GPU memory the plan keeps free"),
 ) -> None:
@@ -122,7 +122,7 @@ def memory_command(
 @_with_setup_options
 def imbalance_command(
     setup_values: dict,
-    setup: Optional[Path] = typer.Option(None, "--setup", help="setup file (YAML, JSON or TOML); flags override it"),
+    setup: Optional[Path] = SETUP_FILE,
     format: Format = typer.Option(Format.terminal, "--format", "-f", help="output format"),
 ) -> None:
     """Class weights, pos_weight, sampler weights, resampling targets and focal-loss alpha."""
@@ -130,7 +130,7 @@ def imbalance_command(
 
     normalized, _ = _load_setup(setup, setup_values, [])
     if normalized.get("class_counts"):
-        counts = [int(c) for c in normalized["class_counts"].split(",")]
+        counts = classmath.setup_counts(normalized)
     elif normalized.get("class_ratio"):
         minority, majority = units.parse_ratio(normalized["class_ratio"])
         counts = list(classmath.counts_from_ratio(minority, majority, normalized.get("dataset_size", 10_000)))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .architectures import Architecture
+from .classmath import setup_counts
 
 _GATED_TYPES = {"llama", "mistral", "mixtral", "qwen2", "qwen3", "gemma", "gemma2", "olmo", "olmo2", "phi3",
                 "granite", "cohere", "internlm2", "deepseek_v2", "yi", "stablelm_epoch"}
@@ -122,6 +123,6 @@ def fill_setup(setup: dict[str, Any]) -> None:
         if arch.total_layers:
             setup.setdefault("depth", arch.total_layers)
     if setup.get("class_counts"):
-        counts = [int(c) for c in setup["class_counts"].split(",")]
+        counts = setup_counts(setup)
         setup.setdefault("class_ratio", f"1:{max(counts) / min(counts):.4g}")
         setup.setdefault("num_classes", len(counts))

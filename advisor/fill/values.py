@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .. import facts as facts_mod
-from .. import fields, units
+from .. import classmath, fields, units
 
 
 class Missing(Exception):
@@ -163,7 +163,7 @@ def _lr(ctx: Context) -> float:
 def _counts(ctx: Context) -> list[int]:
     if "class_counts" not in ctx.setup:
         raise Missing(_flags(["class_counts"]) + " (--imbalance does not say which class is which)")
-    return [int(c) for c in ctx.setup["class_counts"].split(",")]
+    return classmath.setup_counts(ctx.setup)
 
 
 def _class_weights(ctx: Context) -> list[float]:
