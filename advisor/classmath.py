@@ -19,7 +19,10 @@ Works for two classes and for several (`--class-counts 900,80,20`). Formulas:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+from . import units
 
 
 def setup_counts(setup: dict) -> list[int]:
@@ -27,11 +30,21 @@ def setup_counts(setup: dict) -> list[int]:
     return [int(c) for c in setup["class_counts"].split(",")]
 
 
-def _check(counts: list[int] | tuple[int, ...]) -> tuple[int, ...]:
-    counts = tuple(int(c) for c in counts)
-    if len(counts) < 2 or min(counts) < 1:
-        raise ValueError("class counts need at least two classes, each with at least one sample")
+def _check(counts) -> tuple[float, ...]:
+    """Class sizes: sample counts, or relative sizes (1, 20) where only the ratio is known."""
+    counts = tuple(counts)
+    if len(counts) < 2 or not all(isinstance(c, (int, float)) and math.isfinite(c) and c > 0 for c in counts):
+        raise ValueError("class counts need at least two classes, each with more than 0 samples")
     return counts
+
+
+def geometric_minority_share(imbalance: float, k: int) -> float:
+    """Share of the smallest of `k` classes whose sizes spread geometrically from 1 to `imbalance`.
+
+    The closed form of 1 / Σ_{i<k} r^(i/(k-1)), so ten million classes cost what two do.
+    """
+    x = math.log(imbalance) / (k - 1)
+    return 1 / (k if x == 0 else math.expm1(k * x) / math.expm1(x))
 
 
 def balanced_weights(counts) -> list[float]:
@@ -76,40 +89,63 @@ def undersample_targets(counts) -> list[int]:
     return [min(counts)] * len(counts)
 
 
-def counts_from_ratio(minority: float, majority: float, total: int) -> tuple[int, int]:
-    """(majority, minority) sample counts of `total` samples split minority:majority."""
-    small = max(1, round(total * minority / (minority + majority)))
-    return total - small, small
+def counts_from_ratio(ratio: units.Ratio, total: int) -> tuple[int, int]:
+    """(minority, majority) whole sample counts of `total` samples split by `ratio`."""
+    small = min(total - 1, max(1, round(total * ratio.minority_share)))
+    return small, total - small
 
 
 @dataclass(frozen=True)
 class Summary:
-    counts: tuple[int, ...]
+    """What `advisor imbalance` shows. `counts` is None when only the ratio is known: the weights then
+    come from the ratio itself, and what needs sample counts (effective-number weights, resampling
+    targets) is left out and said so in `assumptions`."""
+
+    order: str                      # how the per-class lists are ordered
+    imbalance_ratio: float
+    counts: tuple[int, ...] | None
     balanced: list[float]
     pos_weight: list[float]
     sampler: list[float]
     focal_alpha: list[float]
-    effective: list[float]
-    oversample: list[int]
-    undersample: list[int]
-
-    @property
-    def imbalance_ratio(self) -> float:
-        return max(self.counts) / min(self.counts)
+    effective: list[float] | None
+    oversample: list[int] | None
+    undersample: list[int] | None
+    assumptions: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
-        return {"counts": list(self.counts), "imbalance_ratio": self.imbalance_ratio,
+        return {"order": self.order, "counts": None if self.counts is None else list(self.counts),
+                "imbalance_ratio": self.imbalance_ratio,
                 "balanced_class_weights": self.balanced, "pos_weight": self.pos_weight,
                 "sampler_weights": self.sampler, "focal_alpha": self.focal_alpha,
                 "effective_number_weights": self.effective, "oversample_to": self.oversample,
-                "undersample_to": self.undersample}
+                "undersample_to": self.undersample, "assumptions": list(self.assumptions)}
 
 
-def summarize(counts) -> Summary:
-    counts = _check(counts)
-    return Summary(counts, balanced_weights(counts), pos_weights(counts), sampler_weights(counts),
-                   focal_alphas(counts), effective_number_weights(counts), oversample_targets(counts),
-                   undersample_targets(counts))
+def _weights(sizes) -> tuple[list[float], list[float], list[float], list[float]]:
+    return balanced_weights(sizes), pos_weights(sizes), sampler_weights(sizes), focal_alphas(sizes)
+
+
+def summarize(counts, *, order: str = "in the order given") -> Summary:
+    counts = tuple(int(c) for c in _check(counts))
+    return Summary(order, max(counts) / min(counts), counts, *_weights(counts), effective_number_weights(counts),
+                   oversample_targets(counts), undersample_targets(counts))
+
+
+def summarize_ratio(ratio: units.Ratio, total: int | None = None) -> Summary:
+    """The summary for a class ratio: weights exact from the ratio, counts only from a given total."""
+    order = "minority, majority"
+    sizes = (ratio.minority, ratio.majority)
+    if total is None or total < 2:
+        notes = ("no sample counts: weights computed from the ratio alone (sampler weights are relative); "
+                 "give --dataset-size or --class-counts for effective-number weights and resampling targets",)
+        return Summary(order, ratio.imbalance, None, *_weights(sizes), None, None, None, notes)
+    counts = counts_from_ratio(ratio, total)
+    counted = summarize(counts)
+    notes = (f"counts split from --dataset-size {total:,} by the ratio {ratio}, rounded to whole samples; "
+             "the weights use the exact ratio",)
+    return Summary(order, ratio.imbalance, counts, *_weights(sizes), counted.effective, counted.oversample,
+                   counted.undersample, notes)
 
 
 def format_list(values, spec: str = ".4g") -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
-from . import classmath, fields, gpus, memory
+from . import classmath, fields, gpus, memory, units
 
 
 @dataclass(frozen=True)
@@ -45,26 +45,21 @@ def _fact(kind: str, description: str, *requires: str, choices: tuple[str, ...] 
 
 # --- class balance -------------------------------------------------------
 
-def _ratio(setup: dict[str, Any]) -> tuple[float, float]:
-    minority, majority = (float(x) for x in setup["class_ratio"].split(":"))
-    return minority, majority
+def _ratio(setup: dict[str, Any]) -> units.Ratio:
+    return units.parse_ratio(setup["class_ratio"])
 
 
 @_fact("number", "majority / minority class size", "class_ratio")
 def imbalance_ratio(setup, facts):
-    minority, majority = _ratio(setup)
-    return majority / minority
+    return _ratio(setup).imbalance
 
 
 @_fact("number", "share of the smallest class in the data, 0..0.5", "class_ratio")
 def minority_share(setup, facts):
-    # With k classes, assume sizes spread geometrically from smallest to largest.
     if setup.get("class_counts"):
         counts = classmath.setup_counts(setup)
         return min(counts) / sum(counts)
-    k = setup.get("num_classes") or 2
-    r = facts["imbalance_ratio"]
-    return 1 / sum(r ** (i / (k - 1)) for i in range(k))
+    return classmath.geometric_minority_share(facts["imbalance_ratio"], setup.get("num_classes") or 2)
 
 
 @_fact("number", "minority share in percent", "class_ratio")
@@ -169,22 +164,22 @@ def gpus_available(setup, facts):
     return setup.get("gpu_count", 1)
 
 
-@_fact("number", "memory the allocator can use on one GPU, GiB", "gpu_mem_gb")
+@_fact("number", "memory the allocator can use on one GPU, GiB", "gpu_mem_gib")
 def usable_gpu_gib(setup, facts):
-    return memory.usable_gib(setup["gpu_mem_gb"])
+    return memory.usable_gib(setup["gpu_mem_gib"])
 
 
 # --- memory estimate (advisor.memory; the planner in advisor.planner) ------------
 
 @lru_cache(maxsize=256)
-def _memory(key: tuple) -> tuple[Any, Any]:
-    setup = dict(key)
-    w = memory.workload_from_setup(setup)
+def _memory(key: tuple[tuple[str, Any], ...]) -> tuple[Any, Any]:
+    w = memory.workload_from_setup(dict(key))
     return w, memory.estimate(w)
 
 
 def _estimate(setup: dict[str, Any]):
-    return _memory(tuple(sorted(setup.items())))
+    # keyed on the fields the estimate reads, all scalars: symptoms (a list from the library) play no part
+    return _memory(memory.estimate_key(setup))
 
 
 @_fact("str", "precision assumed for estimates (fp32 when not given)", choices=fields.PRECISIONS)
@@ -213,23 +208,23 @@ def est_peak_gib(setup, facts):
     return _estimate(setup)[1].peak
 
 
-@_fact("number", "estimated peak / usable GPU memory", "model_params", "gpu_mem_gb")
+@_fact("number", "estimated peak / usable GPU memory", "model_params", "gpu_mem_gib")
 def memory_ratio(setup, facts):
     return (facts["est_peak_gib"] - memory.CUDA_CONTEXT_GIB) / facts["usable_gpu_gib"]
 
 
-@_fact("bool", "the estimated peak fits in the card's visible memory", "model_params", "gpu_mem_gb")
+@_fact("bool", "the estimated peak fits in the card's visible memory", "model_params", "gpu_mem_gib")
 def fits(setup, facts):
-    return facts["est_peak_gib"] <= memory.visible_gib(setup["gpu_mem_gb"])
+    return facts["est_peak_gib"] <= memory.visible_gib(setup["gpu_mem_gib"])
 
 
 @_fact("number", "visible GPU memory left at the estimated peak, GiB (negative: short by that much)",
-       "model_params", "gpu_mem_gb")
+       "model_params", "gpu_mem_gib")
 def headroom_gib(setup, facts):
-    return memory.visible_gib(setup["gpu_mem_gb"]) - facts["est_peak_gib"]
+    return memory.visible_gib(setup["gpu_mem_gib"]) - facts["est_peak_gib"]
 
 
-@_fact("number", "model states unsharded / usable memory of all GPUs together", "model_params", "gpu_mem_gb")
+@_fact("number", "model states unsharded / usable memory of all GPUs together", "model_params", "gpu_mem_gib")
 def state_ratio_all_gpus(setup, facts):
     w, _ = _estimate(setup)
     unsharded = memory.estimate(w.with_(zero_stage=0, offload="none")).model_states
@@ -237,10 +232,10 @@ def state_ratio_all_gpus(setup, facts):
 
 
 @_fact("number", "smallest ZeRO stage (0-3) that fits with a 10% margin on the GPUs available (3 if none does)",
-       "model_params", "gpu_mem_gb")
+       "model_params", "gpu_mem_gib")
 def recommended_zero_stage(setup, facts):
     w, _ = _estimate(setup)
-    limit = memory.limit_gib(setup["gpu_mem_gb"])
+    limit = memory.limit_gib(setup["gpu_mem_gib"])
     for stage in range(4):
         if memory.estimate(w.with_(zero_stage=stage)).peak <= limit:
             return stage
@@ -262,20 +257,20 @@ def qlora_peak_gib(setup, facts):
 
 
 @_fact("number", "largest micro-batch that fits with a 10% margin (0: not even one sample)",
-       "model_params", "gpu_mem_gb")
+       "model_params", "gpu_mem_gib")
 def max_micro_batch(setup, facts):
     w, _ = _estimate(setup)
-    return memory.max_micro_batch(w, memory.limit_gib(setup["gpu_mem_gb"]), cap=max(1024, w.batch))
+    return memory.max_micro_batch(w, memory.limit_gib(setup["gpu_mem_gib"]), cap=max(1024, w.batch))
 
 
 @_fact("number", "micro-batch to use: the largest power of two that fits, at most the batch size",
-       "model_params", "gpu_mem_gb", "batch_size")
+       "model_params", "gpu_mem_gib", "batch_size")
 def suggested_micro_batch(setup, facts):
     return max(1, min(setup["batch_size"], facts["max_micro_batch"]))
 
 
 @_fact("number", "gradient-accumulation steps that keep the effective batch at the suggested micro-batch",
-       "model_params", "gpu_mem_gb", "batch_size")
+       "model_params", "gpu_mem_gib", "batch_size")
 def grad_accum_steps(setup, facts):
     return math.ceil(setup["batch_size"] / facts["suggested_micro_batch"])
 

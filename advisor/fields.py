@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable
 
-from . import architectures, gpus, modelconfig, units
+from . import architectures, files, gpus, modelconfig, units
 from .errors import InputError
 
 MODEL_FAMILIES = ("transformer", "cnn", "rnn", "mlp", "tree", "other")
@@ -69,10 +69,31 @@ class Field:
     choices: tuple[str, ...] = ()
     flag: str = ""
     unit: str = ""
+    minimum: float | None = None   # plausible range of a number; the parser and the JSON Schema both read it
+    maximum: float | None = None
+    # The documented setup-file key when it differs from `name`, the normalised name (`gpu_mem_gb` is the
+    # product's key, `gpu_mem_gib` the normalised one that says its unit). Both are accepted as input;
+    # messages name this one, as users write it.
+    input_key: str = ""
 
     @property
     def cli_flag(self) -> str:
         return self.flag or "--" + self.name.replace("_", "-")
+
+    @property
+    def key(self) -> str:
+        return self.input_key or self.name
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every key a setup may give this field under."""
+        return (self.key, self.name) if self.input_key else (self.name,)
+
+
+def _count(name: str, help: str, minimum: int, maximum: int, *, suffixes: bool, **extra: Any) -> Field:
+    """An integer field: its range is declared here once, for the parser and the schema."""
+    parse = partial(units.parse_count, minimum=minimum, maximum=maximum, suffixes=suffixes)
+    return Field(name, "int", help, parse, minimum=minimum, maximum=maximum, **extra)
 
 
 def _choice(name: str, choices: tuple[str, ...]) -> Callable[[Any], str]:
@@ -87,49 +108,62 @@ def _symptoms(raw: Any) -> tuple[str, ...]:
     return tuple(sorted({parse(item) for item in items}))
 
 
+# Plausible bounds: far beyond any real run, small enough that every estimate stays a finite float.
+MAX_SAMPLES = 10**13       # training samples (or tokens) in a data set
+MAX_PARAMS = 10**14        # 100T parameters
+MAX_CLASSES = 10**7        # extreme classification reaches millions of labels
+MAX_LISTED_CLASSES = 10_000  # classes whose counts are written out one by one
+
+
 def _class_counts(raw: Any) -> tuple[int, ...]:
+    accepted = "use samples per class like 900,80,20"
     items = raw.replace(":", ",").replace(" ", ",").split(",") if isinstance(raw, str) else raw
     if not isinstance(items, (list, tuple)):
-        raise ValueError(f"{raw!r} is not a list of class counts; use samples per class like 900,80,20")
-    counts = tuple(units.parse_count(item) for item in items if str(item).strip())
+        raise ValueError(f"{units.shown(raw)} is not a list of class counts; {accepted}")
+    items = [item for item in items if str(item).strip()]
+    if len(items) > MAX_LISTED_CLASSES:
+        raise ValueError(f"{len(items):,} class counts are more than the {MAX_LISTED_CLASSES:,} accepted; {accepted}")
+    counts = tuple(units.parse_count(item, maximum=MAX_SAMPLES) for item in items)
     if len(counts) < 2:
-        raise ValueError(f"{raw!r} names fewer than two classes; use samples per class like 900,80,20")
+        raise ValueError(f"{units.shown(raw)} names fewer than two classes; {accepted}")
+    if max(counts) > units.MAX_IMBALANCE * min(counts):  # the class ratio they imply must be one advisor reads
+        raise ValueError(f"{units.shown(raw)}: the largest class is more than {units.MAX_IMBALANCE:,.0f} times "
+                         f"the smallest; {accepted}")
     return counts
 
 
-def _zero_stage(raw: Any) -> int:
-    stage = units.parse_count(raw, minimum=0)
-    if stage > 3:
-        raise ValueError(f"{raw!r} is not a ZeRO stage; use 0, 1, 2 or 3 (3 = FSDP full sharding)")
-    return stage
-
-
 def _ratio(raw: Any) -> str:
-    return units.format_ratio(*units.parse_ratio(raw))
+    # stored as canonical text ("1:20"): the normalised setup is plain JSON data, and it parses back
+    # exactly through units.parse_ratio, the one reader of it (facts, `advisor imbalance`)
+    return str(units.parse_ratio(raw))
 
 
 FIELDS: tuple[Field, ...] = (
     Field("gpu", "str", "GPU model from the built-in catalog; fills gpu_mem_gb and bf16 support",
           _choice("gpu", tuple(gpus.CATALOG)), tuple(gpus.CATALOG)),
-    Field("gpu_mem_gb", "number", "memory of one GPU (8, 8GB, 80GiB)", units.parse_memory_gb, flag="--gpu-mem", unit="GB"),
-    Field("gpu_count", "int", "GPUs available", units.parse_count, flag="--gpus"),
-    Field("model_params", "int", "parameter count (350M, 7B, 1.3e9)", units.parse_count),
+    Field("gpu_mem_gib", "number", "memory of one GPU in GiB: 24, 24GB, 80GiB, 512MiB (GB is the card's size "
+          "as sold, read as GiB: an \"80 GB\" A100 has 80 GiB)",
+          partial(units.parse_memory_gib, minimum=1.0, maximum=4096.0), flag="--gpu-mem", unit="GiB",
+          minimum=1.0, maximum=4096.0, input_key="gpu_mem_gb"),
+    _count("gpu_count", "GPUs available", 1, 100_000, suffixes=False, flag="--gpus"),
+    _count("model_params", "parameter count (350M, 7B, 1.3e9)", 1, MAX_PARAMS, suffixes=True),
     Field("model_family", "str", "model family", _choice("model_family", MODEL_FAMILIES), MODEL_FAMILIES),
     Field("task", "str", "task", _choice("task", TASKS), TASKS),
-    Field("dataset_size", "int", "training samples (50k, 1.2M)", units.parse_count),
-    Field("num_classes", "int", "number of classes", partial(units.parse_count, minimum=2)),
+    _count("dataset_size", "training samples (50k, 1.2M)", 1, MAX_SAMPLES, suffixes=True),
+    _count("num_classes", "number of classes", 2, MAX_CLASSES, suffixes=True),
     Field("class_ratio", "ratio", "class ratio minority:majority (1:20, 20:1, 5%)", _ratio, flag="--imbalance"),
     Field("precision", "str", "training precision", _choice("precision", PRECISIONS), PRECISIONS),
-    Field("batch_size", "int", "per-device micro-batch", units.parse_count),
-    Field("seq_len", "int", "tokens per sample", units.parse_count),
-    Field("image_size", "int", "pixels per image side", units.parse_count),
+    _count("batch_size", "per-device micro-batch", 1, 10**7, suffixes=True),
+    _count("seq_len", "tokens per sample (2048, 128k)", 1, 10**8, suffixes=True),
+    _count("image_size", "pixels per image side", 1, 100_000, suffixes=False),
     Field("optimizer", "str", "optimizer", _choice("optimizer", OPTIMIZERS), OPTIMIZERS),
-    Field("lr", "number", "learning rate (3e-4)", partial(units.parse_positive_float, what="learning rate", maximum=100.0)),
+    Field("lr", "number", "learning rate (3e-4)", partial(units.parse_positive_float, what="learning rate",
+                                                          minimum=1e-12, maximum=100.0), minimum=1e-12, maximum=100.0),
     Field("framework", "str", "framework the code snippets are written for", _choice("framework", FRAMEWORKS), FRAMEWORKS),
     Field("pretrained", "bool", "a pretrained checkpoint is available / used", units.parse_bool),
     Field("fine_tuning", "str", "fine-tuning method", _choice("fine_tuning", FINE_TUNING), FINE_TUNING),
     Field("activation", "str", "hidden-layer activation", _choice("activation", ACTIVATIONS), ACTIVATIONS),
-    Field("depth", "int", "number of layers", units.parse_count),
+    _count("depth", "number of layers", 1, 100_000, suffixes=False),
     Field("gradient_checkpointing", "bool", "gradient checkpointing is already on", units.parse_bool),
     Field("symptoms", "set", "symptom id (repeatable)", _symptoms, SYMPTOMS, flag="--symptom"),
     Field("contains_pii", "bool", "the data holds personal information", units.parse_bool, flag="--pii"),
@@ -139,39 +173,50 @@ FIELDS: tuple[Field, ...] = (
     Field("model_config", "str", "path of a local Hugging Face config.json describing the model",
           modelconfig.parse_path),
     Field("mode", "str", "what the memory estimate is for", _choice("mode", MODES), MODES),
-    Field("zero_stage", "int", "ZeRO stage / FSDP sharding across the GPUs (0-3)", _zero_stage),
+    _count("zero_stage", "ZeRO stage / FSDP sharding across the GPUs (0-3; 3 = FSDP full sharding)", 0, 3,
+           suffixes=False),
     Field("offload", "str", "what DeepSpeed/FSDP offloads to CPU memory", _choice("offload", OFFLOAD), OFFLOAD),
-    Field("lora_rank", "int", "LoRA rank r", units.parse_count),
+    _count("lora_rank", "LoRA rank r", 1, 65_536, suffixes=False),
     Field("lora_targets", "str", "matrices LoRA adapts", _choice("lora_targets", LORA_TARGETS), LORA_TARGETS),
     Field("class_counts", "str", "training samples per class (900,80,20); fills class_ratio and num_classes",
           lambda raw: ",".join(map(str, _class_counts(raw)))),
 )
 
 BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+BY_KEY: dict[str, Field] = {key: f for f in FIELDS for key in f.keys}
+KEYS: tuple[str, ...] = tuple(f.key for f in FIELDS)  # the documented setup keys
+
+
+def field_for(key: object) -> Field | None:
+    """The field a setup key names (`-` read as `_`), under its documented key or its normalised name."""
+    return BY_KEY.get(str(key).replace("-", "_"))
 
 
 def normalize_setup(raw: dict[str, Any], *, where: str = "") -> dict[str, Any]:
     """Validate and normalise a setup dict; every key optional, unknown keys rejected.
 
     Returns only the fields that were given (None values count as not given),
-    plus what a catalog card name implies. Raises InputError naming the field.
+    under their normalised names, plus what a catalog card name implies.
+    Raises InputError naming the field. A field given under both of its keys
+    (`gpu_mem_gb` and `gpu_mem_gib`) takes the later value: the CLI lays its
+    flags over the setup file's values that way.
     """
     prefix = f"{where}: " if where else ""
     setup: dict[str, Any] = {}
     for key, value in raw.items():
-        name = str(key).replace("-", "_")
-        field = BY_NAME.get(name)
+        field = field_for(key)
         if field is None:
-            raise InputError(str(key), f"{prefix}unknown setup key{units.nearest(name, BY_NAME)}"
-                             f" (known keys: {', '.join(BY_NAME)})")
+            name = str(key).replace("-", "_")
+            raise InputError(files.shown(key), f"{prefix}unknown setup key{units.nearest(name, KEYS)}"
+                             f" (known keys: {', '.join(KEYS)})")
         if value is None or (field.kind == "set" and value == []):
             continue
         try:
-            setup[name] = field.parse(value)
+            setup[field.name] = field.parse(value)
         except ValueError as exc:
-            raise InputError(name, f"{prefix}{exc}") from None
+            raise InputError(field.key, f"{prefix}{exc}") from None
     card = gpus.CATALOG.get(setup.get("gpu", ""))
     if card is not None:
-        setup.setdefault("gpu_mem_gb", float(card.memory_gb))
+        setup.setdefault("gpu_mem_gib", float(card.memory_gib))
     modelconfig.fill_setup(setup)
     return {f.name: setup[f.name] for f in FIELDS if f.name in setup}

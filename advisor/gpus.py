@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 
 class Gpu(NamedTuple):
-    memory_gb: float
+    memory_gib: float  # as sold: an "80 GB" card has 80 GiB (81920 MiB)
     bf16: bool
     architecture: str
 

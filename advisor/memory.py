@@ -128,19 +128,19 @@ class Estimate:
 
 # --- the card -----------------------------------------------------------------
 
-def visible_gib(gpu_mem_gb: float) -> float:
-    """Memory CUDA shows on a card sold as `gpu_mem_gb` GB (its GiB less driver/ECC reserve)."""
-    return gpu_mem_gb * VISIBLE_FRACTION
+def visible_gib(gpu_mem_gib: float) -> float:
+    """Memory CUDA shows on a card of nominal `gpu_mem_gib` GiB (an "80 GB" card: 80), less driver/ECC reserve."""
+    return gpu_mem_gib * VISIBLE_FRACTION
 
 
-def usable_gib(gpu_mem_gb: float) -> float:
+def usable_gib(gpu_mem_gib: float) -> float:
     """Memory the allocator can use on one card: visible memory less the CUDA context."""
-    return visible_gib(gpu_mem_gb) - CUDA_CONTEXT_GIB
+    return visible_gib(gpu_mem_gib) - CUDA_CONTEXT_GIB
 
 
-def limit_gib(gpu_mem_gb: float, margin: float = SAFETY_MARGIN) -> float:
+def limit_gib(gpu_mem_gib: float, margin: float = SAFETY_MARGIN) -> float:
     """Largest estimated peak accepted with `margin` of the visible memory kept free."""
-    return visible_gib(gpu_mem_gb) * (1 - margin)
+    return visible_gib(gpu_mem_gib) * (1 - margin)
 
 
 # --- model states ---------------------------------------------------------------
@@ -349,6 +349,17 @@ def estimate(w: Workload) -> Estimate:
 
 # --- from a setup ---------------------------------------------------------------------
 
+# The setup fields an estimate reads; workload_from_setup sees only these, so a cache keyed on them is exact.
+ESTIMATE_KEYS = ("model_config", "model", "model_params", "model_family", "task", "depth", "seq_len", "image_size",
+                 "batch_size", "mode", "precision", "optimizer", "fine_tuning", "lora_rank", "lora_targets",
+                 "gradient_checkpointing", "gpu_count", "zero_stage", "offload")
+
+
+def estimate_key(setup: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """The part of a setup an estimate depends on, as a hashable key (every value there is a scalar)."""
+    return tuple((k, setup[k]) for k in ESTIMATE_KEYS if setup.get(k) is not None)
+
+
 def architecture_for(setup: dict[str, Any]) -> Architecture | None:
     """The model the setup describes: catalog name, config.json, or parameter count (rough)."""
     if setup.get("model_config"):
@@ -367,6 +378,7 @@ def architecture_for(setup: dict[str, Any]) -> Architecture | None:
 
 def workload_from_setup(setup: dict[str, Any]) -> Workload | None:
     """Workload for a normalised setup, with the defaults it assumes listed; None without a model."""
+    setup = dict(estimate_key(setup))
     arch = architecture_for(setup)
     if arch is None:
         return None

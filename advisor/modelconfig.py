@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from .architectures import Architecture
+from . import files, units
 from .classmath import setup_counts
+from .errors import InputError
 
 _GATED_TYPES = {"llama", "mistral", "mixtral", "qwen2", "qwen3", "gemma", "gemma2", "olmo", "olmo2", "phi3",
                 "granite", "cohere", "internlm2", "deepseek_v2", "yi", "stablelm_epoch"}
@@ -30,22 +32,34 @@ def _first(config: dict[str, Any], *keys: str, default: Any = None) -> Any:
     return default
 
 
+_MAX_DIMENSION = 10**8  # far above any real width, depth, vocabulary or context; keeps the estimate finite
+
+
 def _positive_int(config: dict[str, Any], what: str, *keys: str, default: int | None = None) -> int:
     value = _first(config, *keys, default=default)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"config has no positive integer {what} (looked for {', '.join(keys)})")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= _MAX_DIMENSION:
+        raise ValueError(f"config has no positive integer {what} up to {_MAX_DIMENSION:,} "
+                         f"(looked for {', '.join(keys)})")
     return value
 
 
+def _optional_int(config: dict[str, Any], what: str, *keys: str) -> int:
+    """A dimension that may be absent (0) but, when present, must be a positive integer."""
+    return _positive_int(config, what, *keys) if _first(config, *keys) not in (None, 0) else 0
+
+
+def _dropout(config: dict[str, Any]) -> bool:
+    values = [config.get(k) for k in ("hidden_dropout_prob", "attention_probs_dropout_prob", "resid_pdrop",
+                                      "attn_pdrop", "dropout_rate", "dropout", "attention_dropout", "hidden_dropout")]
+    return any(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in values)
+
+
 def parse_path(raw: object) -> str:
-    """Validate a `model_config` value: an existing local JSON file."""
+    """Validate a `model_config` value: an existing local JSON file (or the folder holding config.json)."""
     path = Path(str(raw)).expanduser()
-    if path.is_dir():
+    if not files.is_regular(path) and files.is_regular(path / "config.json"):
         path = path / "config.json"
-    if not path.is_file():
-        raise ValueError(f"{str(raw)!r} is not a file; give the path of a local Hugging Face config.json "
-                         f"(or the folder holding it)")
-    read(path)  # reject a broken file at input time, with the field named
+    read(path)  # reject a missing or broken file at input time, with the field named
     return str(path)
 
 
@@ -53,13 +67,20 @@ def read(path: str | Path) -> Architecture:
     """An Architecture from a config.json; ValueError names what is missing."""
     path = Path(path)
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read {str(path)!r}: {exc}") from None
+        text = files.read_text(path, field="model_config")
+    except InputError as exc:
+        # the caller names the field; this says what is wrong with the file, shortened
+        reason = str(exc).split(": ", 1)[1].removesuffix("; give a file")
+        raise ValueError(f"{reason}; give the path of a local Hugging Face config.json (or the folder holding it)"
+                         ) from None
+    try:
+        config = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{str(path)!r} is not JSON ({exc.msg} at line {exc.lineno})") from None
+        raise ValueError(f"{files.shown(path)} is not JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise ValueError(f"{files.shown(path)} is nested too deeply to be a config.json") from None
     if not isinstance(config, dict):
-        raise ValueError(f"{str(path)!r} is not a config.json: expected a JSON object")
+        raise ValueError(f"{files.shown(path)} is not a config.json: expected a JSON object")
     if isinstance(config.get("text_config"), dict) and "hidden_size" not in config:
         config = {**config["text_config"], "model_type": config["text_config"].get("model_type", "")}
     return from_config(config, name=path.parent.name or path.stem)
@@ -75,7 +96,7 @@ def from_config(config: dict[str, Any], *, name: str = "config") -> Architecture
     intermediate = _positive_int(config, "MLP size", "intermediate_size", "n_inner", "d_ff", "ffn_dim",
                                  default=4 * hidden)
     vocab = _positive_int(config, "vocabulary size", "vocab_size", default=1)
-    head_dim = _first(config, "head_dim", "d_kv", default=hidden // heads)
+    head_dim = _positive_int(config, "head size", "head_dim", "d_kv", default=max(1, hidden // heads))
     ffn_proj = str(config.get("feed_forward_proj", ""))
     gated = model_type in _GATED_TYPES or ffn_proj.startswith("gated") or str(config.get("hidden_act")) == "swiglu"
     tied = bool(config.get("tie_word_embeddings", True))
@@ -89,26 +110,25 @@ def from_config(config: dict[str, Any], *, name: str = "config") -> Architecture
                                        default=layers)
     if "image_size" in config and "patch_size" in config and kind != "encoder-decoder" and vocab == 1:
         kind = "vision"
-    dropout = any(float(config.get(k) or 0) > 0 for k in (
-        "hidden_dropout_prob", "attention_probs_dropout_prob", "resid_pdrop", "attn_pdrop", "dropout_rate",
-        "dropout", "attention_dropout", "hidden_dropout"))
+    dropout = _dropout(config)
     # parameters the modelling code allocates: attention, MLP, two norms per layer, embeddings
     attention = hidden * heads * head_dim * 2 + hidden * kv_heads * head_dim * 2
     mlp = hidden * intermediate * (3 if gated else 2)
     per_layer = attention + mlp + 4 * hidden
     cross = (hidden * heads * head_dim * 2 + hidden * kv_heads * head_dim * 2 + 2 * hidden) * decoder_layers
-    positions = hidden * int(_first(config, "max_position_embeddings", "n_positions", default=0) or 0) \
+    positions = hidden * _optional_int(config, "position count", "max_position_embeddings", "n_positions") \
         if model_type in _ENCODER_TYPES | {"gpt2", "bart", "opt"} else 0
     embeddings = vocab * hidden * (1 if tied else 2) if vocab > 1 else 0
     params = per_layer * (layers + decoder_layers) + cross + embeddings + positions
-    max_seq = int(_first(config, "max_position_embeddings", "n_positions", "n_ctx", "seq_length", default=2048))
+    max_seq = _optional_int(config, "context length", "max_position_embeddings", "n_positions", "n_ctx",
+                            "seq_length") or 2048
     return Architecture(
         name=name, family="transformer", kind=kind, params=params, layers=layers, hidden=hidden, heads=heads,
         kv_heads=kv_heads, intermediate=intermediate, vocab=vocab if vocab > 1 else 0, gated_mlp=gated,
         parallel_block=model_type in _PARALLEL_TYPES or bool(config.get("parallel_attn")), dropout=dropout,
         attention="eager" if model_type in _EAGER_TYPES else "sdpa", tied_embeddings=tied, max_seq_len=max_seq,
-        decoder_layers=decoder_layers, image_size=int(config.get("image_size") or 0),
-        patch_size=int(config.get("patch_size") or 0))
+        decoder_layers=decoder_layers, image_size=_optional_int(config, "image size", "image_size"),
+        patch_size=_optional_int(config, "patch size", "patch_size"))
 
 
 def fill_setup(setup: dict[str, Any]) -> None:
@@ -124,5 +144,5 @@ def fill_setup(setup: dict[str, Any]) -> None:
             setup.setdefault("depth", arch.total_layers)
     if setup.get("class_counts"):
         counts = setup_counts(setup)
-        setup.setdefault("class_ratio", f"1:{max(counts) / min(counts):.4g}")
+        setup.setdefault("class_ratio", str(units.Ratio(min(counts), max(counts))))
         setup.setdefault("num_classes", len(counts))

@@ -50,7 +50,7 @@ class Step:
 
     def as_dict(self) -> dict[str, Any]:
         return {"change": self.change, "strategy": self.strategy, "title": self.title, "setting": self.setting,
-                "cost": self.cost, "peak_gb": round(self.peak_gib, 2), "delta_gb": round(self.delta_gib, 2),
+                "cost": self.cost, "peak_gib": round(self.peak_gib, 2), "delta_gib": round(self.delta_gib, 2),
                 "fits": self.fits, "why": self.why}
 
 
@@ -253,15 +253,15 @@ def _more_hardware(w: Workload, limit_per_gpu: float, best: Estimate) -> Step:
             if memory.estimate(trial).peak <= limit_per_gpu:
                 why += f", or {n} such GPUs with ZeRO-3/FSDP and checkpointing at micro-batch 1"
                 break
-    return Step("more_hardware", "larger-hardware", "Use more GPU memory", {"min_gpu_mem_gb": math.ceil(need)},
+    return Step("more_hardware", "larger-hardware", "Use more GPU memory", {"min_gpu_mem_gib": math.ceil(need)},
                 9.0, best.peak, 0.0, False, why)
 
 
-def plan(w: Workload, gpu_mem_gb: float, *, bf16_ok: bool | None = None, allow_peft: bool = True,
+def plan(w: Workload, gpu_mem_gib: float, *, bf16_ok: bool | None = None, allow_peft: bool = True,
          margin: float = memory.SAFETY_MARGIN) -> Plan:
-    """Rank the cheapest changes that bring `w` under `gpu_mem_gb` with `margin` kept free."""
-    limit = memory.limit_gib(gpu_mem_gb, margin)
-    visible = memory.visible_gib(gpu_mem_gb)
+    """Rank the cheapest changes that bring `w` under `gpu_mem_gib` with `margin` kept free."""
+    limit = memory.limit_gib(gpu_mem_gib, margin)
+    visible = memory.visible_gib(gpu_mem_gib)
     base = memory.estimate(w)
     result = Plan(base, limit, visible, base.peak <= visible, base.peak <= limit)
     if w.mode == "training":
@@ -319,10 +319,10 @@ def _use_spare(w: Workload, opts: dict[str, list[tuple[Any, float]]], limit: flo
 def plan_setup(setup: dict[str, Any], *, margin: float = memory.SAFETY_MARGIN) -> tuple[Workload, Plan] | None:
     """Plan for a normalised setup; None when it names no model or no GPU memory."""
     w = memory.workload_from_setup(setup)
-    if w is None or "gpu_mem_gb" not in setup:
+    if w is None or "gpu_mem_gib" not in setup:
         return None
     card = gpus.CATALOG.get(setup.get("gpu", ""))
     allow_peft = setup.get("fine_tuning") != "none" and (
         setup.get("fine_tuning") in ("full", "lora", "qlora") or setup.get("pretrained") is not False)
-    return w, plan(w, setup["gpu_mem_gb"], bf16_ok=None if card is None else card.bf16, allow_peft=allow_peft,
+    return w, plan(w, setup["gpu_mem_gib"], bf16_ok=None if card is None else card.bf16, allow_peft=allow_peft,
                    margin=margin)

@@ -36,12 +36,13 @@ def _field_schema(field: fields.Field) -> dict[str, Any]:
         schema = {"anyOf": [{"type": "boolean"}, {"enum": sorted(units._TRUE | units._FALSE)}]}
     elif field.choices:
         schema = {"enum": names}
-    elif field.kind == "int":
-        schema = {"type": ["integer", "string"], "minimum": 2 if field.name == "num_classes" else 1}
-        if field.name == "zero_stage":
-            schema.update(minimum=0, maximum=3)
-    elif field.kind == "number":
-        schema = {"type": ["number", "string"], "exclusiveMinimum": 0}
+    elif field.kind in ("int", "number"):
+        # the range from the field table; a string (`7B`, `80GiB`) is checked by the loader alone
+        schema = {"type": ["integer" if field.kind == "int" else "number", "string"]}
+        if field.minimum is not None:
+            schema["minimum" if field.minimum > 0 or field.kind == "int" else "exclusiveMinimum"] = field.minimum
+        if field.maximum is not None:
+            schema["maximum"] = field.maximum
     elif field.kind == "ratio":
         schema = {"type": ["string", "number"], "examples": ["1:20", "20:1", "5%", 0.05]}
     else:
@@ -51,7 +52,10 @@ def _field_schema(field: fields.Field) -> dict[str, Any]:
 
 
 def setup_schema() -> dict[str, Any]:
-    properties = {f.name: _field_schema(f) for f in fields.FIELDS}
+    properties = {f.key: _field_schema(f) for f in fields.FIELDS}
+    for f in fields.FIELDS:  # the normalised name is accepted too, so a normalised setup reads back
+        if f.input_key:
+            properties[f.name] = {**properties[f.key], "description": f"same as {f.key}"}
     properties["rules"] = {"description": "extra folders or files of rules, relative to this file",
                            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
     properties["$schema"] = {"type": "string", "description": "this schema, for editors"}

@@ -14,7 +14,7 @@ def _numberish(low: float, high: float) -> st.SearchStrategy:
 _COUNT = st.integers(1, 10**9)
 _VALUES = {
     "gpu": st.sampled_from(sorted(gpus.CATALOG)),
-    "gpu_mem_gb": st.one_of(_numberish(0.5, 200), st.integers(1, 200).map(lambda x: f"{x}GB"),
+    "gpu_mem_gib": st.one_of(_numberish(1, 200), st.integers(1, 200).map(lambda x: f"{x}GB"),
                             st.integers(1, 200).map(lambda x: f"{x}GiB")),
     "gpu_count": st.integers(1, 64),
     "model_params": st.one_of(st.integers(1000, 10**12), st.integers(1, 500).map(lambda x: f"{x}M"),

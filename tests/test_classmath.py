@@ -69,6 +69,48 @@ def test_imbalance_command(run_cli):
     report = json.loads(out)
     assert report["counts"] == [900, 80, 20] and report["imbalance_ratio"] == 45
     code, out, _ = run_cli("imbalance", "--imbalance", "1:20", "--dataset-size", "2100", "--format", "json")
-    assert json.loads(out)["counts"] == [2000, 100]
+    assert json.loads(out)["counts"] == [100, 2000]  # minority first, as in 1:20
     code, _, err = run_cli("imbalance")
     assert code == 2 and "class_counts" in err
+
+
+def test_imbalance_from_a_ratio_is_exact_and_says_what_it_assumes(run_cli):
+    # once: counts 9901, 99 "in the order given" for 1:100, an unstated total of 10,000, imbalance 100.0101…
+    code, out, err = run_cli("imbalance", "--imbalance", "1:100", "--format", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["imbalance_ratio"] == 100 and report["order"] == "minority, majority"
+    assert report["counts"] is None and report["oversample_to"] is None and report["assumptions"]
+    assert report["pos_weight"] == [100, 0.01] and report["balanced_class_weights"] == pytest.approx([50.5, 0.505])
+    code, out, _ = run_cli("imbalance", "--imbalance", "100:1", "--dataset-size", "50k")
+    assert code == 0 and "minority, majority" in out and "495, 49,505" in out and "e+" not in out
+    assert "assumed: counts split from --dataset-size 50,000" in " ".join(out.split())
+
+
+def test_imbalance_from_counts_keeps_the_given_order(run_cli):
+    code, out, _ = run_cli("imbalance", "--class-counts", "20,80000,900")
+    assert code == 0 and "in the order given" in out and "20, 80,000, 900" in out and "e+" not in out
+
+
+@given(st.floats(1, 1e9), st.integers(2, 300))
+def test_geometric_minority_share_matches_the_sum_it_replaces(imbalance, k):
+    by_sum = 1 / sum(imbalance ** (i / (k - 1)) for i in range(k))
+    assert classmath.geometric_minority_share(imbalance, k) == pytest.approx(by_sum, rel=1e-9)
+
+
+def test_ten_million_classes_cost_what_two_do():
+    # `--num-classes 1e30` looped over every class; the range now stops at 10 million, in closed form
+    derived = facts.derive(fields.normalize_setup({"class_ratio": "1:100", "num_classes": "1e7"}))
+    assert 0 < derived["minority_share"] < 1e-7
+    with pytest.raises(InputError, match="num_classes: .*maximum of 10,000,000"):
+        fields.normalize_setup({"num_classes": "1e30"})
+
+
+@pytest.mark.parametrize("bad, message", [("900,1e308", "maximum"), (",".join(["5"] * 10_001), "more than"),
+                                          ("900,1,5", None)])
+def test_class_counts_are_bounded(bad, message):
+    if message is None:  # a list: commas separate classes, so 1,5 is two classes
+        assert fields.normalize_setup({"class_counts": bad})["num_classes"] == 3
+        return
+    with pytest.raises(InputError, match=f"class_counts: .*{message}"):
+        fields.normalize_setup({"class_counts": bad})

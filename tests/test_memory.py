@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 
 import pytest
@@ -179,7 +180,7 @@ def test_broken_config_json_names_the_field(tmp_path):
     path.write_text('{"model_type": "llama"}')
     with pytest.raises(InputError, match="model_config: .*hidden size"):
         fields.normalize_setup({"model_config": str(path)})
-    with pytest.raises(InputError, match="model_config: .*not a file"):
+    with pytest.raises(InputError, match="model_config: .*no such file"):
         fields.normalize_setup({"model_config": str(tmp_path / "missing.json")})
 
 
@@ -215,7 +216,7 @@ def test_memory_json_shape_and_no_rich(run_cli):
     report = json.loads(out)
     assert set(report["breakdown"]) == {"weights", "gradients", "optimizer", "activations", "overhead"}
     assert report["fits"] is False and report["plan"] and report["plan"][-1]["fits"] is True
-    assert report["peak_gb"] == pytest.approx(sum(report["breakdown"].values()), abs=0.05)
+    assert report["peak_gib"] == pytest.approx(sum(report["breakdown"].values()), abs=0.05)
     assert "rich" not in sys.modules and "pydantic" not in sys.modules
 
 
@@ -228,7 +229,7 @@ def test_inference_mode(run_cli):
     code, out, _ = run_cli("memory", "--model", "llama-3-8b", "--mode", "inference", "--precision", "bf16",
                            "--gpu-mem", "16", "--format", "json")
     report = json.loads(out)
-    assert code == 0 and report["breakdown"]["gradients"] == 0 and report["details"]["kv_cache"] > 0
+    assert code == 0 and report["breakdown"]["gradients"] == 0 and report["details"]["kv_cache_gib"] > 0
     assert report["fits"] is False and any(s["setting"].get("precision") in ("int8", "4bit") for s in report["plan"])
 
 
@@ -245,3 +246,72 @@ def test_diagnose_facts_come_from_the_estimator(run_json):
     small = run_json("--model", "bert-base", "--gpu-mem", "24", "--precision", "bf16", "--batch-size", "64",
                      "--seq-len", "128")["facts"]
     assert small["fits"] is True and small["max_micro_batch"] >= 64 and small["grad_accum_steps"] == 1
+
+
+# --- one unit (GiB), robust cache, bounded numbers ------------------------------------------
+
+def test_gpu_memory_in_gib_or_gb_gives_the_card_the_catalog_has(run_cli):
+    # `--gpu-mem 80GiB` once gave 82.5 GiB visible (more than the card has) while `--gpu a100-80gb` gave 76.8
+    visible = set()
+    for args in (["--gpu-mem", "80GiB"], ["--gpu-mem", "80GB"], ["--gpu-mem", "80"], ["--gpu", "a100-80gb"]):
+        code, out, err = run_cli("memory", "--model", "llama-2-7b", *args, "--format", "json")
+        assert code == 0, err
+        report = json.loads(out)
+        assert report["gpu_mem_gib"] == 80.0
+        visible.add(report["visible_gib"])
+    assert len(visible) == 1 and visible.pop() < 80
+
+
+def test_memory_json_names_every_amount_in_gib(run_cli):
+    code, out, _ = run_cli("memory", "--model", "llama-2-7b", "--gpu", "rtx3090", "--format", "json")
+    report = json.loads(out)
+    amounts = [k for k in report if k.endswith(("_gib", "_gb"))] + [k for k in report["details"] if "_g" in k]
+    assert code == 0 and amounts and all(k.endswith("_gib") for k in amounts)
+    assert all(k.endswith("_gib") for s in report["plan"] for k in s if k.startswith(("peak", "delta")))
+
+
+def test_memory_facts_accept_a_setup_with_lists():
+    # the library hands symptoms over as a list: the memory cache once hashed the whole setup
+    setup = fields.normalize_setup({"gpu": "rtx3090", "model": "llama-2-7b", "fine_tuning": "lora",
+                                    "symptoms": ["out-of-memory"]})
+    as_lists = {**setup, "symptoms": list(setup["symptoms"])}
+    assert facts.derive(as_lists) == facts.derive(setup)
+    # the estimate depends only on what it reads
+    assert facts.derive({**setup, "class_ratio": "1:20"})["est_peak_gib"] == facts.derive(setup)["est_peak_gib"]
+
+
+_BOUNDS = [f for f in fields.FIELDS if f.kind in ("int", "number")]
+
+
+@settings(max_examples=40, derandomize=True, deadline=None)
+@given(st.sampled_from(["llama-2-7b", "resnet50", "t5-base", "vit-b-16", None]),
+       st.fixed_dictionaries({f.key: st.sampled_from([f.minimum, f.maximum]) for f in _BOUNDS}),
+       st.sampled_from(["training", "inference"]), st.sampled_from(["full", "lora", "qlora", "none"]),
+       st.booleans())
+def test_every_number_at_its_bounds_gives_finite_facts_and_json(model, numbers, mode, fine_tuning, checkpointing):
+    # at 1e308 seq_len, depth, image_size, batch_size... once overflowed in memory/facts/classmath
+    raw = {**numbers, "mode": mode, "fine_tuning": fine_tuning, "gradient_checkpointing": checkpointing,
+           "class_ratio": "1:1000000000", "gpu": "rtx3090"}
+    if model:
+        raw["model"] = model
+    setup = fields.normalize_setup(raw)
+    derived = facts.derive(setup)
+    assert all(math.isfinite(v) for v in derived.values() if isinstance(v, float))
+    from advisor.memory_cli import memory_report
+
+    json.dumps(memory_report(setup, margin=0.1), allow_nan=False)  # no Infinity in the JSON
+
+
+def test_a_long_model_config_path_is_one_line(run_cli):
+    code, out, err = run_cli("memory", "--model-config", "x" * 300)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "too long" in err and len(err) < 400
+
+
+@pytest.mark.parametrize("command, used, unused", [
+    ("memory", ["--gpu-mem", "--model", "--seq-len", "--zero-stage"], ["--symptom", "--imbalance", "--lr", "--pii"]),
+    ("imbalance", ["--class-counts", "--imbalance", "--dataset-size"], ["--gpu-mem", "--model", "--symptom"]),
+])
+def test_help_lists_only_the_fields_the_command_uses(run_cli, command, used, unused):
+    code, out, _ = run_cli(command, "--help")
+    assert code == 0
+    assert all(flag in out for flag in used) and not any(flag + " " in out for flag in unused)

@@ -78,7 +78,7 @@ def test_nothing_fits_says_what_would():
         model="llama-3-70b", gpu_mem_gb=8, precision="bf16", fine_tuning="none", batch_size=1, seq_len=8192)))
     assert not p.final_fits
     last = p.steps[-1]
-    assert last.strategy == "larger-hardware" and last.setting["min_gpu_mem_gb"] > 8 and "GB" in last.why
+    assert last.strategy == "larger-hardware" and last.setting["min_gpu_mem_gib"] > 8 and "GB" in last.why
 
 
 def test_fitting_run_gets_ways_to_use_spare_memory():

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from advisor import fields, schema
+from advisor.errors import InputError
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"
 
@@ -19,7 +20,7 @@ def test_committed_schema_is_current(kind):
 
 def test_cli_prints_the_schema(run_cli):
     code, out, _ = run_cli("schema")
-    assert code == 0 and json.loads(out)["properties"].keys() == {*(f.name for f in fields.FIELDS), "rules", "$schema"}
+    assert code == 0 and json.loads(out)["properties"].keys() == {*fields.BY_KEY, "rules", "$schema"}
     code, out, _ = run_cli("schema", "rules")
     assert code == 0 and "rule" in json.loads(out)["definitions"]
 
@@ -45,3 +46,15 @@ def test_rule_files_validate_against_the_rule_schema():
     for path in files:
         errors = list(validator.iter_errors(yamlfile.load(path.read_text(encoding="utf-8"))))
         assert not errors, f"{path.name}: {errors[0].message}"
+
+
+def test_schema_ranges_are_the_field_table_s():
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft7Validator(schema.setup_schema())
+    for field in (f for f in fields.FIELDS if f.kind in ("int", "number")):
+        assert list(validator.iter_errors({field.key: field.maximum})) == []
+        assert list(validator.iter_errors({field.key: field.maximum * 10}))  # the loader refuses it too
+        with pytest.raises(InputError):
+            fields.normalize_setup({field.key: field.maximum * 10})
+    # the documented key and the normalised name that says its unit
+    assert list(validator.iter_errors({"gpu_mem_gb": 24})) == list(validator.iter_errors({"gpu_mem_gib": 24})) == []
