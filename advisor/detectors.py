@@ -205,8 +205,11 @@ class Curve:
             return self.value
         alpha = self.alpha
         if alpha < 1.0 and self.value > 0 and self.noise > 0:
-            # noisier curves get a longer average, so the smoothed curve's own noise stays near 1% of its level
-            alpha = min(alpha, max(ALPHA_FLOOR, 2 * (NOISE_TARGET * self.value / self.noise) ** 2))
+            # noisier curves get a longer average, so the smoothed curve's own noise stays near 1% of its level;
+            # ratio * ratio, not ** 2: over a long flat stretch the noise decays towards 0, and ** raises
+            # OverflowError where * gives inf
+            ratio = NOISE_TARGET * self.value / self.noise
+            alpha = min(alpha, max(ALPHA_FLOOR, 2 * ratio * ratio))
         self.alpha_used = alpha
         self.value += alpha * (self.median - self.value)
         self.median_best = min(self.median_best, self.median)

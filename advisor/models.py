@@ -6,9 +6,9 @@ same parser the CLI uses, so both accept and reject exactly the same input.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Mapping, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from . import fields
 from .errors import InputError
@@ -29,11 +29,11 @@ class _SetupBase(BaseModel):
     @classmethod
     def _normalize(cls, data: Any) -> Any:
         if isinstance(data, BaseModel):
-            data = data.model_dump(exclude_none=True)
-        if not isinstance(data, dict):
-            raise ValueError("a setup is a mapping of setup keys")
+            data = data.model_dump(exclude_none=True, by_alias=True)  # model_config is an alias
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a setup is a mapping of setup keys, not {type(data).__name__}")
         try:
-            return fields.normalize_setup(data)
+            return fields.normalize_setup(dict(data))
         except InputError as exc:
             raise ValueError(str(exc)) from None
 
@@ -110,3 +110,10 @@ class Report(_Out):
     missing: list[Missing]
     detected: Optional[list[Detected]] = None
     explain: Optional[list[dict[str, Any]]] = None
+
+
+def validation_error(title: str, error: InputError, value: Any) -> ValidationError:
+    """The pydantic ValidationError the library raises for bad input that no model checks (Monitor's arguments)."""
+    message = str(error).removeprefix(f"{error.field}: ")
+    return ValidationError.from_exception_data(
+        title, [{"type": "value_error", "loc": (error.field,), "input": value, "ctx": {"error": message}}])

@@ -11,14 +11,23 @@
 
 `update` costs a few microseconds (the detectors keep a few numbers each, never
 the history); advice is looked up only when a symptom is first found, through
-`advisor.diagnose` with the symptom added to the setup.
+the pipeline `advisor.diagnose` uses, with the symptom added to the setup.
+
+Nothing a training run logs makes the monitor raise: None is skipped, a NaN or
+infinite loss is a finding, and a failure while looking up advice is a warning
+(the finding comes without advice). Bad arguments raise pydantic's
+ValidationError at the call that passes them: a bad setup or `stop_on` at
+construction, a non-finite step or a metric that is not a number at `update`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+import math
+import warnings
+from typing import Any, Iterable, Mapping, NoReturn
 
-from . import detectors
+from . import detectors, fields, units
+from .errors import InputError
 from .logs import columns
 from .logs.columns import canonical_metric
 
@@ -30,22 +39,28 @@ class Monitor:
 
     setup:   what is known about the run (a `Setup`, a dict, or None); it sharpens the advice.
     stop_on: symptoms that make `should_stop` true (default: nan-loss, diverging-loss,
-             exploding-gradients). Pass () to never ask for a stop.
+             exploding-gradients); one symptom id or several. Pass () to never ask for a stop.
     advise:  False skips the advice lookup (findings only; no pydantic import).
-    top:     advice items kept per finding.
+    top:     advice items kept per finding (None: all).
+    rules:   extra rule files or folders for the advice, loaded (and checked) here.
     """
 
-    def __init__(self, setup: Any = None, *, stop_on: Iterable[str] = detectors.SEVERE, advise: bool = True,
-                 top: int = 3, rules: Iterable[str] = (), thresholds: detectors.Thresholds | None = None) -> None:
+    def __init__(self, setup: Any = None, *, stop_on: str | Iterable[str] = detectors.SEVERE, advise: bool = True,
+                 top: int | None = 3, rules: str | Iterable[str] = (), thresholds: detectors.Thresholds | None = None
+                 ) -> None:
+        self._setup = _normalized_setup(setup)
+        self.stop_on = _stop_on(stop_on)
+        if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
+            _reject("Monitor", InputError("top", f"{units.shown(top)} is not a number of advice items; use 1 or "
+                                                 f"more, or None"), top)
+        if thresholds is not None and not isinstance(thresholds, detectors.Thresholds):
+            _reject("Monitor", InputError("thresholds", "expected advisor.detectors.Thresholds or None"), thresholds)
+        self._advise, self._top = advise, top
+        self._rules = (rules,) if isinstance(rules, str) or hasattr(rules, "__fspath__") else tuple(rules)
+        if advise:
+            from . import pipeline
+            pipeline.rulebook_for(self._rules)  # a bad rule file is a RuleError now, not at the first finding
         self._analyzer = detectors.Analyzer(thresholds)
-        self._setup = setup
-        self._advise, self._top, self._rules = advise, top, tuple(rules)
-        self.stop_on = frozenset(stop_on)
-        unknown = self.stop_on - set(detectors.SYMPTOMS)
-        if unknown:
-            from .errors import InputError
-            raise InputError("stop_on", f"{sorted(unknown)} are not detected symptoms; "
-                                        f"use any of {', '.join(detectors.SYMPTOMS)}")
         self._closed = False
 
     @property
@@ -60,31 +75,36 @@ class Monitor:
 
     def update(self, step: float, *, epoch: float | None = None, **metrics: Any) -> list[detectors.Finding]:
         """New findings after this step. Metrics: loss, val_loss, accuracy, val_accuracy, grad_norm,
-        learning_rate (or lr), gpu_util; floats, or anything float() takes (a 0-d tensor)."""
-        record: dict[str, float] = {"step": float(step)}
-        if epoch is not None:
-            record["epoch"] = float(epoch)
+        learning_rate (or lr), gpu_util; floats, or anything float() takes (a 0-d tensor); None is skipped."""
+        record = _position(step, epoch)
         for name, value in metrics.items():
             if value is None:
                 continue
-            record[canonical_metric(name)] = float(value)
-        found = self._analyzer.update(record)
-        return self._with_advice(found) if found else found
+            try:
+                metric = canonical_metric(name)
+            except InputError as exc:
+                _reject("Monitor.update", exc, value)
+            record[metric] = _number(name, value, finite=False)
+        return self._with_advice(self._analyzer.update(record))
 
     def update_from(self, step: float, logs: Mapping[str, Any], *, epoch: float | None = None
                     ) -> list[detectors.Finding]:
         """Like `update`, from a framework's dict of logged values: names are mapped as in log files
         (`train_loss`, `eval_loss`, `lr-Adam`, ...), names of no known metric and non-numbers are skipped."""
+        record = _position(step, epoch)
+        if not isinstance(logs, Mapping):
+            _reject("Monitor.update_from", InputError("logs", f"expected a mapping of logged values, not "
+                                                              f"{type(logs).__name__}"), logs)
         metrics: dict[str, float] = {}
         for name, value in logs.items():
-            found = columns.classify(name)
+            found = columns.classify(str(name))
             if found is None or found[0] not in columns.METRICS or found[0] in metrics:
                 continue
             try:
                 metrics[found[0]] = float(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError, RuntimeError):
                 continue
-        return self.update(step, epoch=epoch, **metrics) if metrics else []
+        return self._with_advice(self._analyzer.update({**record, **metrics})) if metrics else []
 
     def close(self) -> list[detectors.Finding]:
         """Findings only the whole run can show (underfitting, GPU utilisation percentiles)."""
@@ -94,24 +114,79 @@ class Monitor:
         return self._with_advice(self._analyzer.finish())
 
     def _with_advice(self, found: list[detectors.Finding]) -> list[detectors.Finding]:
-        if not self._advise:
+        if not (found and self._advise):
             return found
-        from .api import diagnose
-
         for finding in found:
-            given = self._given()
-            symptoms = sorted(set(given.get("symptoms", ())) | {finding.symptom})
-            report = diagnose({**given, "symptoms": symptoms}, rules=self._rules, top=self._top)
-            finding.advice = list(report.advice)
+            try:
+                finding.advice = self._advice_for(finding.symptom)
+            except Exception as exc:  # noqa: BLE001  the training loop goes on; the finding still names the symptom
+                warnings.warn(f"advisor.Monitor: no advice for the {finding.symptom} finding ({type(exc).__name__}: "
+                              f"{exc}); it is reported without advice and training goes on",
+                              RuntimeWarning, stacklevel=3)  # the caller of update or close
         return found
 
-    def _given(self) -> dict[str, Any]:
-        setup = self._setup
-        if setup is None:
-            return {}
-        if hasattr(setup, "given"):
-            return setup.given()
-        if isinstance(setup, Mapping):
-            return dict(setup)
-        from .errors import InputError
-        raise InputError("setup", f"expected a Setup or a mapping of setup keys, got {type(setup).__name__}")
+    def _advice_for(self, symptom: str) -> list[Any]:
+        """The advice `diagnose` gives for this setup with `symptom` added: the same pipeline, no Setup model."""
+        from . import pipeline
+        from .models import Advice
+
+        symptoms = sorted({*self._setup.get("symptoms", ()), symptom})
+        report = pipeline.advise({**self._setup, "symptoms": symptoms}, rules=self._rules, top=self._top).report
+        return [Advice.model_validate(item) for item in report["advice"]]
+
+
+def _reject(title: str, error: InputError, value: Any) -> NoReturn:
+    """Raise bad input as the library does: pydantic's ValidationError, naming the argument."""
+    from .models import validation_error
+
+    raise validation_error(title, error, value) from None
+
+
+def _normalized_setup(setup: Any) -> dict[str, Any]:
+    if setup is None:
+        return {}
+    if isinstance(setup, Mapping):
+        raw = dict(setup)
+    elif callable(getattr(setup, "given", None)):  # a Setup, without importing pydantic to check
+        raw = setup.given()
+    else:
+        _reject("Monitor", InputError("setup", f"expected a Setup or a mapping of setup keys, not "
+                                               f"{type(setup).__name__}"), setup)
+    try:
+        return fields.normalize_setup(raw)
+    except InputError as exc:
+        _reject("Monitor", exc, raw.get(exc.field))
+
+
+def _stop_on(stop_on: Any) -> frozenset[str]:
+    """One symptom id, or an iterable of them; each one the detectors find."""
+    try:
+        chosen = frozenset((stop_on,) if isinstance(stop_on, str) else stop_on)
+        unknown = sorted(units.shown(s) for s in chosen if s not in detectors.SYMPTOMS)
+    except TypeError:  # not iterable, or items that cannot be symptom ids
+        chosen, unknown = frozenset(), [units.shown(stop_on)]
+    if unknown:
+        _reject("Monitor", InputError("stop_on", f"{', '.join(unknown)}: not a symptom the monitor detects; use "
+                                                 f"one or more of {', '.join(detectors.SYMPTOMS)}"), stop_on)
+    return chosen
+
+
+def _position(step: Any, epoch: Any) -> dict[str, float]:
+    record = {"step": _number("step", step, finite=True)}
+    if epoch is not None:
+        record["epoch"] = _number("epoch", epoch, finite=True)
+    return record
+
+
+def _number(name: str, value: Any, *, finite: bool) -> float:
+    """`value` as a float; a step or epoch must be finite, a metric may be NaN or infinite (that is a finding)."""
+    number = None
+    if not isinstance(value, (str, bytes, bool)):
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError, RuntimeError):  # RuntimeError: a tensor of several values
+            pass
+    if number is None or (finite and not math.isfinite(number)):
+        kind = "a finite number" if finite else "a number (a float, an int or a 0-d tensor; None skips it)"
+        _reject("Monitor.update", InputError(name, f"{units.shown(value)} is not {kind}"), value)
+    return number

@@ -181,3 +181,42 @@ def test_every_symptom_id_is_in_the_vocabulary():
     assert set(detectors.SYMPTOMS) <= set(SYMPTOMS)
     for symptom in detectors.SYMPTOMS:
         assert callable(getattr(detectors, symptom.replace("-", "_")))
+
+
+def test_a_long_flat_stretch_after_a_noisy_start_does_not_overflow():
+    # the noise estimate decays towards 0 over a flat stretch; ~14k points took the smoothing's ratio past float range
+    values = [1.0, 2.0, 0.5, 1.5] + [1.0] * 15_000
+    found = {f.symptom for f in detectors.run(series(values))}
+    assert "loss-plateau" in found
+
+
+_ANY_FLOAT = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 1e-320, -1e-320, 5e-324, 1e308, -1e308, 1.7976931348623157e308]),
+    st.floats(-10, 10))
+_METRICS = ("loss", "val_loss", "accuracy", "val_accuracy", "grad_norm", "learning_rate", "gpu_util")
+
+
+def _runs(draw_value):
+    """A series: stretches of one value repeated (up to 500 times) or of random values."""
+    stretch = st.tuples(draw_value, st.integers(1, 500)).map(lambda t: [t[0]] * t[1])
+    return st.lists(st.one_of(stretch, st.lists(draw_value, min_size=1, max_size=50)), min_size=1, max_size=6
+                    ).map(lambda parts: [v for part in parts for v in part])
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(st.fixed_dictionaries({}, optional={name: _runs(_ANY_FLOAT) for name in _METRICS}),
+       st.booleans(), st.sampled_from([None, 1.0, 0.25]))
+def test_the_analyzer_is_total_on_any_series(columns, steps_from_zero, epoch_every):
+    """Every detector takes any float (NaN, inf, huge, tiny, long constant runs) without raising."""
+    n = max((len(v) for v in columns.values()), default=1)
+    analyzer = detectors.Analyzer()
+    for i in range(n):
+        record = {"step": float(i if steps_from_zero else i + 1)}
+        if epoch_every is not None:
+            record["epoch"] = i * epoch_every
+        record.update({name: values[i] for name, values in columns.items() if i < len(values)})
+        for finding in analyzer.update(record):
+            assert finding.symptom in detectors.SYMPTOMS and str(finding)
+    analyzer.finish()
+    assert len({f.symptom for f in analyzer.findings}) == len(analyzer.findings)  # each symptom once

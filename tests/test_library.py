@@ -28,5 +28,25 @@ def test_setup_is_validated_like_the_cli():
         Setup(class_ratio="1:0")
     with pytest.raises(ValidationError, match="gpu_memory"):
         Setup.model_validate({"gpu_memory": 8})
-    assert Setup(gpu="t4").gpu_mem_gb == 16.0
+    assert Setup(gpu="t4") == Setup(gpu="t4", gpu_mem_gb=16)  # the card implies its memory
     assert Setup(symptoms=["oom"]).symptoms == ["out-of-memory"]
+
+
+@pytest.mark.parametrize("bad", ["not a mapping", 3, ["gpu", "t4"]])
+def test_a_setup_that_is_not_a_mapping_is_a_validation_error(bad):
+    with pytest.raises(ValidationError, match="a setup is a mapping"):
+        diagnose(bad)
+
+
+def test_card_model_and_symptoms_together():
+    """A card, a catalog model and declared symptoms: the setup a new user types first (once a TypeError)."""
+    setup = {"gpu": "rtx3090", "model": "llama-2-7b", "fine_tuning": "lora", "symptoms": ["out-of-memory"]}
+    report = diagnose(setup)
+    assert report == diagnose(Setup(**setup)) == diagnose(**setup)
+    assert report.advice and report.setup["symptoms"] == ["out-of-memory"]
+
+
+def test_keywords_override_the_setup_they_come_with():
+    assert diagnose({"precision": "fp16"}, precision="bf16").setup["precision"] == "bf16"
+    assert diagnose(Setup(precision="fp16"), symptoms=["nan"]).setup == diagnose(
+        precision="fp16", symptoms=["nan-loss"]).setup

@@ -8,10 +8,15 @@ import sys
 import time
 from pathlib import Path
 
+import warnings
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 import advisor
-from advisor.errors import InputError
+from advisor import pipeline
 from advisor.logs import analyze, read_log
 
 FIXTURES = Path(__file__).parent / "fixtures" / "logs"
@@ -43,20 +48,24 @@ def test_stop_on_can_be_narrowed_and_is_checked():
     monitor = advisor.Monitor(stop_on=(), advise=False)
     monitor.update(1, loss=float("inf"))
     assert monitor.findings and not monitor.should_stop
-    with pytest.raises(InputError, match="stop_on"):
+    with pytest.raises(ValidationError, match="stop_on"):
         advisor.Monitor(stop_on=["nan-los"])
+    one = advisor.Monitor(stop_on="nan-loss", advise=False)  # one symptom id, not its characters
+    assert one.stop_on == {"nan-loss"}
+    one.update(1, loss=float("nan"))
+    assert one.should_stop
 
 
 def test_metric_names_and_tensors():
     torch = pytest.importorskip("torch")
     monitor = advisor.Monitor(advise=False)
     monitor.update(1, loss=torch.tensor(0.5), lr=1e-3, train_loss_step=None)
-    with pytest.raises(InputError, match="did you mean 'val_loss'"):
+    with pytest.raises(ValidationError, match="did you mean 'val_loss'"):
         monitor.update(2, val_los=0.3)
 
 
 def test_unknown_metric_name_is_an_input_error():
-    with pytest.raises(InputError, match="known: loss"):
+    with pytest.raises(ValidationError, match="known: loss"):
         advisor.Monitor(advise=False).update(1, throughput=3.0)
 
 
@@ -93,3 +102,84 @@ def test_update_is_cheap_enough_for_every_step():
     # measured ~10-20 µs on an idle core; the bound leaves room for a loaded CI machine
     assert per_step < 500e-6, f"{per_step * 1e6:.0f} µs per update"
     assert monitor.findings == []
+
+
+@pytest.mark.parametrize("setup, kwargs, field", [
+    ("not a mapping", {}, "setup"),
+    ({"gpu_mem_gb": "nan"}, {}, "gpu_mem_gb"),
+    ({"gpu": "rtx9999"}, {}, "gpu"),
+    ({"symptoms": ["nan-loss", "bogus"]}, {}, "symptoms"),
+    (None, {"stop_on": ["nan-loss", "bogus"]}, "stop_on"),
+    (None, {"stop_on": 3}, "stop_on"),
+    (None, {"top": 0}, "top"),
+])
+def test_bad_input_at_construction_is_refused_at_once(setup, kwargs, field):
+    with pytest.raises(ValidationError, match=field):
+        advisor.Monitor(setup, advise=False, **kwargs)
+
+
+@pytest.mark.parametrize("step", [float("nan"), float("inf"), -float("inf"), "12", None, object(), 10**400])
+def test_a_step_that_is_not_a_finite_number_is_refused_at_that_call(step):
+    monitor = advisor.Monitor(advise=False)
+    with pytest.raises(ValidationError, match="step"):
+        monitor.update(step, loss=0.5)
+    with pytest.raises(ValidationError, match="step"):
+        monitor.update_from(step, {"loss": 0.5})
+    with pytest.raises(ValidationError, match="epoch"):
+        monitor.update(1, epoch=float("nan"), loss=0.5)
+    assert monitor.update(2, loss=0.5) == []  # the monitor goes on
+
+
+@pytest.mark.parametrize("value", ["0.5", b"0.5", object(), [0.5, 0.4], True])
+def test_a_metric_that_is_not_a_number_is_refused_at_that_call(value):
+    with pytest.raises(ValidationError, match="grad_norm"):
+        advisor.Monitor(advise=False).update(1, loss=0.5, grad_norm=value)
+
+
+def test_non_finite_metrics_are_signals_and_none_is_skipped():
+    monitor = advisor.Monitor(advise=False, stop_on=())
+    assert monitor.update(1, loss=None, grad_norm=None) == []
+    assert [f.symptom for f in monitor.update(2, loss=-float("inf"))] == ["nan-loss"]
+
+
+def test_the_first_finding_on_a_card_and_catalog_model_gets_the_library_advice():
+    """Once a TypeError at the first finding, which killed the training loop."""
+    setup = {"gpu": "rtx3090", "model": "llama-2-7b", "fine_tuning": "lora", "symptoms": ["out-of-memory"]}
+    monitor = advisor.Monitor(setup)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        found = monitor.update(1, loss=float("nan"))
+    expected = advisor.diagnose({**setup, "symptoms": ["out-of-memory", "nan-loss"]}, top=3)
+    assert found[0].advice == expected.advice and found[0].advice
+
+
+def test_a_failure_while_looking_up_advice_is_a_warning_and_training_goes_on(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("rule engine broke")
+
+    monitor = advisor.Monitor({"precision": "fp16"})
+    monkeypatch.setattr(pipeline, "advise", broken)
+    with pytest.warns(RuntimeWarning, match="no advice for the nan-loss finding.*rule engine broke"):
+        found = monitor.update(1, loss=float("nan"))
+    assert [f.symptom for f in found] == ["nan-loss"] and found[0].advice == []
+    assert monitor.should_stop
+    assert monitor.update(2, loss=0.5) == [] and monitor.close() == []
+
+
+_METRIC_VALUES = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**6, 10**6),
+                           st.sampled_from([0.0, 1e-320, 1e308, -1e308, float("nan"), float("inf")]))
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(st.lists(st.fixed_dictionaries({}, optional={name: _METRIC_VALUES for name in (
+    "loss", "val_loss", "accuracy", "val_accuracy", "grad_norm", "lr", "gpu_util")}), max_size=120),
+    st.integers(0, 500))
+def test_update_never_raises_on_logged_numbers(records, flat):
+    """Any numbers a run can log, long constant stretches included: findings (with advice), never an exception."""
+    monitor = advisor.Monitor({"precision": "fp16", "gpu": "t4"}, stop_on=())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an advice lookup that fails would warn: it must not fail either
+        for step, metrics in enumerate(records + [{"loss": 0.7}] * flat):
+            monitor.update(step, **metrics)
+        monitor.close()
+    assert len({f.symptom for f in monitor.findings}) == len(monitor.findings)
