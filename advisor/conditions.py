@@ -14,11 +14,18 @@ Setups are partial, so evaluation is three-valued (Kleene): a comparison that
 reads an unknown fact is *unknown* (None); `and` is False if any part is False,
 `or` is True if any part is True; `maybe(c)` holds unless c is known False. A
 rule fires only when its condition is True.
+
+Conditions come from user rule files, so compiling is bounded (length of the
+text, nesting depth, size of number literals: `Bounds`, set by the rule
+loader) and evaluation is total: arithmetic that overflows or divides by zero
+is unknown, never an exception. Compiling reports every problem it finds, not
+only the first.
 """
 
 from __future__ import annotations
 
 import ast
+import math
 import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -28,7 +35,24 @@ from .units import nearest
 
 
 class ConditionError(ValueError):
-    """A condition that does not compile; the message names the problem."""
+    """A condition that does not compile; `problems` names each problem found, the message all of them."""
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else problems
+        super().__init__("; ".join(self.problems))
+
+
+class _Reported(Exception):
+    """A part of the condition failed and its problem is already recorded."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How large a condition may be: the rule loader's limits."""
+
+    chars: int  # length of the text
+    depth: int  # nesting of its syntax tree
+    magnitude: float  # largest absolute value of a number literal
 
 
 @dataclass
@@ -100,9 +124,11 @@ class _Arith(_Value):
         if a is None or b is None:
             return None
         try:
-            return self.op(a, b)
-        except ZeroDivisionError:
+            result = self.op(a, b)
+        except (ZeroDivisionError, OverflowError):  # OverflowError: an int too large for a float
             return None
+        # inf and nan are no values a rule can reason about: unknown, like a division by zero
+        return None if isinstance(result, float) and not math.isfinite(result) else result
 
 
 # ---------------------------------------------------------------- test nodes
@@ -113,6 +139,12 @@ Expand = Callable[[frozenset[str]], frozenset[str]]
 class Test:
     def test(self, facts: dict[str, Any], trace: Trace) -> bool | None:
         raise NotImplementedError
+
+    def explain(self, facts: dict[str, Any]) -> dict[str, Any]:
+        """This test as evaluated on `facts`: a leaf {test, result, facts}, or {op, result, parts}."""
+        trace = Trace()
+        result = self.test(facts, trace)
+        return {"test": trace.atoms[0].text, "result": result, "facts": trace.atoms[0].values}
 
     def implied_known(self, expand: Expand) -> frozenset[str]:
         """Inputs that must be known whenever this test is True; `expand` maps fact names to their inputs."""
@@ -174,9 +206,26 @@ class _Known(Test):
         return expand(frozenset({self.name}))
 
 
+class _Composite(Test):
+    """and / or / not / maybe: --explain shows their parts under them, so `not x < 4` is not read as `x < 4`."""
+
+    op: str
+
+    def children(self) -> list[Test]:
+        raise NotImplementedError
+
+    def explain(self, facts):
+        return {"op": self.op, "result": self.test(facts, Trace()),
+                "parts": [part.explain(facts) for part in self.children()]}
+
+
 @dataclass
-class _Maybe(Test):
+class _Maybe(_Composite):
     inner: Test
+    op = "maybe"
+
+    def children(self):
+        return [self.inner]
 
     def test(self, facts, trace):
         start = len(trace.atoms)
@@ -188,8 +237,12 @@ class _Maybe(Test):
 
 
 @dataclass
-class _Not(Test):
+class _Not(_Composite):
     inner: Test
+    op = "not"
+
+    def children(self):
+        return [self.inner]
 
     def test(self, facts, trace):
         result = self.inner.test(facts, trace)
@@ -197,8 +250,12 @@ class _Not(Test):
 
 
 @dataclass
-class _And(Test):
+class _And(_Composite):
     parts: list[Test]
+    op = "and"
+
+    def children(self):
+        return self.parts
 
     def test(self, facts, trace):
         results = [p.test(facts, trace) for p in self.parts]  # all parts, so --explain shows each
@@ -211,8 +268,12 @@ class _And(Test):
 
 
 @dataclass
-class _Or(Test):
+class _Or(_Composite):
     parts: list[Test]
+    op = "or"
+
+    def children(self):
+        return self.parts
 
     def test(self, facts, trace):
         results = [p.test(facts, trace) for p in self.parts]
@@ -248,26 +309,59 @@ class Condition:
         trace = Trace()
         return self.root.test(facts, trace), trace
 
+    def explain(self, facts: dict[str, Any]) -> dict[str, Any]:
+        return self.root.explain(facts)
 
-def compile_condition(source: str, specs: dict[str, FactSpec]) -> Condition:
-    """Parse and type-check `source` against `specs`; raise ConditionError."""
+
+def compile_condition(source: str, specs: dict[str, FactSpec], bounds: Bounds) -> Condition:
+    """Parse and type-check `source` against `specs`; raise ConditionError naming every problem."""
     if not isinstance(source, str) or not source.strip():
         raise ConditionError("a condition must be a non-empty string")
     # a folded YAML block keeps the newlines of more-indented lines: a condition is one line
     text = " ".join(source.split())
+    if len(text) > bounds.chars:
+        raise ConditionError(f"a condition is at most {bounds.chars} characters (this one has {len(text)})")
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise ConditionError(f"syntax error in condition {source!r}: {exc.msg}") from None
-    compiler = _Compiler(text, specs)
-    root = compiler.test(tree.body)
+        raise ConditionError(f"syntax error in condition {_shown(source)}: {exc.msg}") from None
+    except (RecursionError, MemoryError, ValueError):  # nesting or a literal that Python's parser refuses
+        raise ConditionError(f"condition {_shown(source)} is too complex to read") from None
+    if _depth(tree) > bounds.depth:
+        raise ConditionError(f"a condition nests at most {bounds.depth} levels deep; split it into simpler tests")
+    compiler = _Compiler(text, specs, bounds)
+    try:
+        root = compiler.test(tree.body)
+    except ConditionError as exc:
+        compiler.problems.append(str(exc))
+    except _Reported:
+        pass
+    if compiler.problems:
+        raise ConditionError(compiler.problems)
     return Condition(source, root, frozenset(compiler.names))
 
 
+def _shown(source: str, limit: int = 80) -> str:
+    return repr(source if len(source) <= limit else source[:limit - 3] + "...")
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deeply `tree` nests, counted without recursion (the tree may be deeper than Python's stack)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
 class _Compiler:
-    def __init__(self, source: str, specs: dict[str, FactSpec]) -> None:
-        self.source, self.specs = source, specs
+    """Compiles a checked syntax tree; a failing part is recorded and its siblings still checked."""
+
+    def __init__(self, source: str, specs: dict[str, FactSpec], bounds: Bounds) -> None:
+        self.source, self.specs, self.bounds = source, specs, bounds
         self.names: set[str] = set()
+        self.problems: list[str] = []
         # ast.get_source_segment re-splits the source on every call; offsets are in UTF-8 bytes
         self.lines = [line.encode() for line in source.splitlines()]
 
@@ -277,7 +371,22 @@ class _Compiler:
         return ast.unparse(node)
 
     def fail(self, node: ast.AST, message: str) -> ConditionError:
-        return ConditionError(f"in {self.text(node)!r}: {message}")
+        return ConditionError(f"in {_shown(self.text(node))}: {message}")
+
+    def each(self, compile_one: Callable[[Any], Any], nodes: list[Any]) -> list[Any]:
+        """`compile_one` of every node, recording each failure; _Reported when any failed."""
+        results, failed = [], False
+        for node in nodes:
+            try:
+                results.append(compile_one(node))
+            except ConditionError as exc:
+                self.problems.append(str(exc))
+                failed = True
+            except _Reported:
+                failed = True
+        if failed:
+            raise _Reported
+        return results
 
     def fact(self, node: ast.Name) -> _Fact:
         spec = self.specs.get(node.id)
@@ -288,7 +397,7 @@ class _Compiler:
 
     def test(self, node: ast.AST) -> Test:
         if isinstance(node, ast.BoolOp):
-            parts = [self.test(v) for v in node.values]
+            parts = self.each(self.test, node.values)
             return _And(parts) if isinstance(node.op, ast.And) else _Or(parts)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return _Not(self.test(node.operand))
@@ -315,6 +424,8 @@ class _Compiler:
             return self.fact(node)
         if isinstance(node, ast.Constant) and isinstance(node.value, (bool, int, float, str)):
             kind = {bool: "bool", int: "number", float: "number", str: "str"}[type(node.value)]
+            if kind == "number" and not abs(node.value) <= self.bounds.magnitude:  # `not <=`: nan too
+                raise self.fail(node, f"a number in a condition is at most {self.bounds.magnitude:g} in size")
             return _Const(node.value, kind)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             inner = self.value(node.operand)
@@ -322,7 +433,7 @@ class _Compiler:
                 raise self.fail(node, "unary minus applies to numbers only")
             return _Const(-inner.constant, "number")
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            items = [self.value(e) for e in node.elts]
+            items = self.each(self.value, node.elts)
             if not items or not all(isinstance(i, _Const) for i in items):
                 raise self.fail(node, "a list holds one or more literal values")
             kinds = {i.kind for i in items}
@@ -330,7 +441,7 @@ class _Compiler:
                 raise self.fail(node, "a list's values must be all strings or all numbers")
             return _Const(frozenset(i.constant for i in items), "list:" + kinds.pop())
         if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
-            left, right = self.value(node.left), self.value(node.right)
+            left, right = self.each(self.value, [node.left, node.right])
             for side in (left, right):
                 if side.kind != "number":
                     raise self.fail(node, "arithmetic applies to numbers only")
@@ -338,11 +449,10 @@ class _Compiler:
         raise self.fail(node, "not a value; use a fact name, a literal or arithmetic on numbers")
 
     def compare(self, node: ast.Compare) -> _Atom:
-        operands = [self.value(node.left)] + [self.value(c) for c in node.comparators]
-        pairs = []
-        for op, left, right in zip(node.ops, operands, operands[1:]):
-            self.check_pair(node, op, left, right)
-            pairs.append((_COMPARE[type(op)], left, right))
+        operands = self.each(self.value, [node.left, *node.comparators])
+        triples = list(zip(node.ops, operands, operands[1:]))
+        self.each(lambda t: self.check_pair(node, *t), triples)
+        pairs = [(_COMPARE[type(op)], left, right) for op, left, right in triples]
         names = frozenset().union(*(o.names for o in operands))
         if not names:
             raise self.fail(node, "compares literals only; name a fact")

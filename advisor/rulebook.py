@@ -4,17 +4,24 @@ Every rule is checked before anything runs: its fields and their types, a
 permanent unique id, a known strategy, conditions compiled against the fact
 specs, templates that only name facts the condition guarantees are known, and
 examples that are valid setups. `check_examples` then runs the examples.
-Errors name the file, the line and the rule id.
+Errors name the file, the line and the rule id, each on one line, and a rule
+reports every problem it has, not only the first.
+
+Rule files are user input (`--rules`), so each is bounded by the limits below and
+anything else (a FIFO, a symlink loop, a 10 MB file, a template or condition
+built to exhaust time, memory or the stack) is a RuleError, never a hang or
+a traceback.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import conditions, facts, fields, templates, yamlfile
+from . import conditions, facts, fields, files, templates, yamlfile
 from .errors import InputError, RuleError
 from .units import nearest
 
@@ -23,6 +30,19 @@ FRAMEWORKS = ("pytorch", "keras", "huggingface", "sklearn", "lightning", "tensor
 SECTIONS = range(1, 21)
 _ID = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
 STRATEGY_FILE = "strategies.yaml"
+
+# ------------------------------------------------------------------ limits
+# The rule format's bounds, one source: the loader enforces them (and the JSON schema is to read them).
+# Far above any real rule (the largest built-in file is 65 KB, the longest text 2 KB, the longest
+# condition 401 characters nested 9 deep), they make a hostile file a load error instead of a hang,
+# a gigabyte allocation or a RecursionError. YAML nesting and number length: yamlfile.MAX_DEPTH, MAX_NUMBER_CHARS.
+FILE_BYTES = files.MIB
+TEXT_CHARS = 20_000  # a title, why, do or code snippet
+CONDITION = conditions.Bounds(chars=2_000, depth=32, magnitude=1e15)
+FORMAT_PRECISION = 20  # the N of {{fact:.Nf}}; a format has no width
+PRIORITIES = range(0, 41)
+BOOSTS = range(-40, 41)  # the `add` of a boost
+MESSAGE_CHARS = 300  # an error line echoes at most this much
 
 
 def builtin_dir() -> Path:
@@ -92,7 +112,7 @@ _RULE_KEYS: dict[str, tuple[tuple[type, ...], bool, str]] = {
     "title": ((str,), True, "text"),
     "strategy": ((str,), True, "a strategy id from strategies.yaml"),
     "severity": ((str,), True, "high, medium or low"),
-    "priority": ((int,), True, "a whole number 0..40"),
+    "priority": ((int,), True, f"a whole number {PRIORITIES[0]}..{PRIORITIES[-1]}"),
     "when": ((str,), True, "a condition"),
     "boost": ((list,), False, "a list of {when, add}"),
     "why": ((str,), True, "text"),
@@ -105,6 +125,14 @@ _RULE_KEYS: dict[str, tuple[tuple[type, ...], bool, str]] = {
 }
 
 
+def _error(file: str, message: str, *, rule: str | None = None, line: int | None = None) -> RuleError:
+    """A RuleError of one line: a rule file can put newlines and megabytes into what a message echoes."""
+    text = " ".join(message.split())
+    if len(text) > MESSAGE_CHARS:
+        text = text[:MESSAGE_CHARS - 1] + "…"
+    return RuleError(files.shown(file, 120), text, rule=files.shown(rule, 40) if rule else None, line=line)
+
+
 class _Checker:
     """Collects RuleErrors for one file, so `rules validate` can report them all."""
 
@@ -113,16 +141,16 @@ class _Checker:
         self.errors: list[RuleError] = []
 
     def error(self, message: str, *, rule: str | None = None, line: int | None = None) -> None:
-        self.errors.append(RuleError(self.file, message, rule=rule, line=line))
+        self.errors.append(_error(self.file, message, rule=rule, line=line))
 
 
 def _read(path: Path, checker: _Checker) -> Any:
     try:
-        return yamlfile.load_file(path)
+        return yamlfile.load_file(path, field="rules", limit=FILE_BYTES)
     except yamlfile.YamlError as exc:
         checker.error(str(exc), line=exc.line)
-    except (OSError, UnicodeDecodeError) as exc:
-        checker.error(f"cannot read: {exc}")
+    except InputError as exc:  # not a regular file, too large, not UTF-8, a symlink loop, ...
+        checker.error(str(exc).removeprefix(f"{exc.field}: "))
     return None
 
 
@@ -149,30 +177,34 @@ def load_strategies(path: Path) -> tuple[dict[str, Strategy], list[RuleError]]:
     return catalog, checker.errors
 
 
-def _check_templates(rule_id: str, texts: dict[str, str], condition: conditions.Condition,
-                     checker: _Checker, line: int) -> None:
-    guaranteed = condition.implied_known(lambda names: frozenset().union(*(facts.SPECS[n].requires for n in names)))
+def _check_templates(texts: dict[str, str], condition: conditions.Condition | None,
+                     err: Callable[..., None]) -> None:
+    """Each text's placeholders; when the condition did not compile (None), all but what it would guarantee."""
+    guaranteed = condition.implied_known(lambda names: frozenset().union(*(facts.SPECS[n].requires for n in names))) \
+        if condition else None
     for where, text in texts.items():
+        key = where.split(".")[0]
+        if len(text) > TEXT_CHARS:
+            err(f"{where} has {len(text):,} characters; at most {TEXT_CHARS:,}", key)
+            continue
         try:
             found = templates.placeholders(text)
         except templates.TemplateError as exc:
-            checker.error(f"{where}: {exc}", rule=rule_id, line=line)
+            err(f"{where}: {exc}", key)
             continue
         for p in found:
             spec = facts.SPECS.get(p.name)
             if spec is None:
-                checker.error(f"{where}: unknown fact {p.name!r}{nearest(p.name, facts.SPECS)}",
-                              rule=rule_id, line=line)
+                err(f"{where}: unknown fact {p.name!r}{nearest(p.name, facts.SPECS)}", key)
                 continue
             try:
-                templates.check_spec(p, spec.kind)
+                templates.check_spec(p, spec.kind, FORMAT_PRECISION)
             except templates.TemplateError as exc:
-                checker.error(f"{where}: {exc}", rule=rule_id, line=line)
-            missing = spec.requires - guaranteed
+                err(f"{where}: {exc}", key)
+            missing = spec.requires - guaranteed if guaranteed is not None else None
             if p.fallback is None and missing:
-                checker.error(f"{where}: {{{{{p.name}}}}} may be unknown when the rule fires (needs "
-                              f"{', '.join(sorted(missing))}); test it in 'when' or give a fallback "
-                              f"{{{{{p.name}|...}}}}", rule=rule_id, line=line)
+                err(f"{where}: {{{{{p.name}}}}} may be unknown when the rule fires (needs "
+                    f"{', '.join(sorted(missing))}); test it in 'when' or give a fallback {{{{{p.name}|...}}}}", key)
 
 
 _PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -216,6 +248,7 @@ def _parse_snippets(specs: dict, code: dict, err: Callable[..., None]) -> dict[s
 
 
 def _parse_rule(raw: Any, strategies: dict[str, Strategy], checker: _Checker) -> Rule | None:
+    """The rule, or None with every problem it has recorded in `checker`."""
     if not isinstance(raw, yamlfile.Map):
         checker.error("each rule is a map of keys")
         return None
@@ -223,63 +256,91 @@ def _parse_rule(raw: Any, strategies: dict[str, Strategy], checker: _Checker) ->
     line, lines = raw.line, raw.lines
     before = len(checker.errors)
 
-    def err(message: str, key: str | None = None) -> None:
-        checker.error(message, rule=rid, line=lines.get(key, line) if key else line)
+    def err(message: str, key: str | None = None, at: int | None = None) -> None:
+        checker.error(message, rule=rid, line=at or (lines.get(key, line) if key else line))
 
+    ok = _typed_keys(raw, err)  # the keys present with the right type; the checks below read only these
+    if "id" in ok and not _ID.match(rid):
+        err(f"id {rid!r} must be 2-5 capital letters and 3 digits, like IMB001", "id")
+    if "strategy" in ok and ok["strategy"] not in strategies:
+        err(f"unknown strategy {ok['strategy']!r}{nearest(ok['strategy'], strategies)}", "strategy")
+    if "severity" in ok and ok["severity"] not in SEVERITIES:
+        err(f"severity must be one of {', '.join(SEVERITIES)}", "severity")
+    if "priority" in ok and ok["priority"] not in PRIORITIES:
+        err(f"priority must be {PRIORITIES[0]}..{PRIORITIES[-1]}", "priority")
+    if not all(isinstance(s, int) and not isinstance(s, bool) and s in SECTIONS for s in ok.get("sources", [])):
+        err("sources must be section numbers 1..20", "sources")
+    code = ok.get("code", {})
+    for framework, snippet in code.items():
+        if framework not in FRAMEWORKS:
+            err(f"code for unknown framework {framework!r}{nearest(framework, FRAMEWORKS)}", "code")
+        elif not isinstance(snippet, str) or not snippet.strip():
+            err(f"code.{framework} must be a non-empty snippet", "code")
+    snippets = _parse_snippets(ok.get("snippets", {}), code, err)
+    if not all(isinstance(r, str) for r in ok.get("references", [])):
+        err("references must be text", "references")
+
+    condition = _compile(ok["when"], "when", lambda m: err(m, "when")) if "when" in ok else None
+    boosts = _parse_boosts(ok.get("boost", []), err)
+    texts = {key: ok[key] for key in ("title", "why", "do") if key in ok}
+    texts.update({f"code.{fw}": s for fw, s in code.items() if isinstance(s, str)})
+    _check_templates(texts, condition, err)
+    if "examples" in ok:
+        _check_example_lists(ok["examples"], err)
+
+    if len(checker.errors) > before:
+        return None
+    examples = raw["examples"]
+    return Rule(rid, raw["title"], raw["strategy"], raw["severity"], raw["priority"], condition, tuple(boosts),
+                raw["why"], raw["do"], dict(code), tuple(raw["sources"]), tuple(raw.get("references", [])),
+                {kind: [dict(e) for e in examples[kind]] for kind in ("fires", "silent")},
+                checker.file, line, snippets)
+
+
+def _typed_keys(raw: dict, err: Callable[..., None]) -> dict[str, Any]:
     for key in raw:
         if key not in _RULE_KEYS:
             err(f"unknown key {key!r}{nearest(key, _RULE_KEYS)}", key)
+    ok = {}
     for key, (types, required, what) in _RULE_KEYS.items():
         if key not in raw:
             if required:
                 err(f"missing {key!r} ({what})")
         elif not isinstance(raw[key], types) or isinstance(raw[key], bool):
             err(f"{key!r} must be {what}", key)
-    if len(checker.errors) > before:
-        return None
+        else:
+            ok[key] = raw[key]
+    return ok
 
-    if not _ID.match(rid):
-        err(f"id {rid!r} must be 2-5 capital letters and 3 digits, like IMB001", "id")
-    if raw["strategy"] not in strategies:
-        err(f"unknown strategy {raw['strategy']!r}{nearest(raw['strategy'], strategies)}", "strategy")
-    if raw["severity"] not in SEVERITIES:
-        err(f"severity must be one of {', '.join(SEVERITIES)}", "severity")
-    if not 0 <= raw["priority"] <= 40:
-        err("priority must be 0..40", "priority")
-    sources = raw["sources"]
-    if not all(isinstance(s, int) and not isinstance(s, bool) and s in SECTIONS for s in sources):
-        err("sources must be section numbers 1..20", "sources")
-    code = raw.get("code", {})
-    for framework, snippet in code.items():
-        if framework not in FRAMEWORKS:
-            err(f"code for unknown framework {framework!r}{nearest(framework, FRAMEWORKS)}", "code")
-        elif not isinstance(snippet, str) or not snippet.strip():
-            err(f"code.{framework} must be a non-empty snippet", "code")
-    snippets = _parse_snippets(raw.get("snippets", {}), code, err)
-    references = raw.get("references", [])
-    if not all(isinstance(r, str) for r in references):
-        err("references must be text", "references")
 
+def _compile(source: str, where: str, report: Callable[[str], None]) -> conditions.Condition | None:
+    """The compiled condition, or None after reporting each of its problems."""
     try:
-        condition = conditions.compile_condition(raw["when"], facts.SPECS)
+        return conditions.compile_condition(source, facts.SPECS, CONDITION)
     except conditions.ConditionError as exc:
-        err(f"when: {exc}", "when")
+        for problem in exc.problems:
+            report(f"{where}: {problem}")
         return None
+
+
+def _parse_boosts(entries: list, err: Callable[..., None]) -> list[Boost]:
     boosts = []
-    for boost in raw.get("boost", []):
-        if not isinstance(boost, dict) or set(boost) != {"when", "add"} or not isinstance(boost["add"], int):
-            err("each boost is {when: condition, add: whole number}", "boost")
-            continue
-        try:
-            boosts.append(Boost(conditions.compile_condition(boost["when"], facts.SPECS), boost["add"]))
-        except conditions.ConditionError as exc:
-            err(f"boost: {exc}", "boost")
+    for number, boost in enumerate(entries, start=1):
+        at = boost.line if isinstance(boost, yamlfile.Map) else None
+        add = boost.get("add") if isinstance(boost, dict) else None
+        valid = isinstance(boost, dict) and set(boost) == {"when", "add"} and isinstance(add, int) \
+            and not isinstance(add, bool) and add in BOOSTS
+        if not valid:
+            err(f"boost {number}: each boost is {{when: condition, add: whole number {BOOSTS[0]}..{BOOSTS[-1]}}}",
+                "boost", at)
+        condition = _compile(boost["when"], f"boost {number}", lambda m: err(m, "boost", at)) \
+            if isinstance(boost, dict) and "when" in boost else None
+        if valid and condition:
+            boosts.append(Boost(condition, add))
+    return boosts
 
-    texts = {"title": raw["title"], "why": raw["why"], "do": raw["do"]}
-    texts.update({f"code.{fw}": s for fw, s in code.items() if isinstance(s, str)})
-    _check_templates(rid, texts, condition, checker, line)
 
-    examples = raw["examples"]
+def _check_example_lists(examples: dict, err: Callable[..., None]) -> None:
     for kind in ("fires", "silent"):
         items = examples.get(kind)
         if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
@@ -287,17 +348,10 @@ def _parse_rule(raw: Any, strategies: dict[str, Strategy], checker: _Checker) ->
     for kind in set(examples) - {"fires", "silent"}:
         err(f"examples: unknown key {kind!r}; use fires and silent", "examples")
 
-    if len(checker.errors) > before:
-        return None
-    return Rule(rid, raw["title"], raw["strategy"], raw["severity"], raw["priority"], condition, tuple(boosts),
-                raw["why"], raw["do"], dict(code), tuple(sources), tuple(references),
-                {kind: [dict(e) for e in examples[kind]] for kind in ("fires", "silent")},
-                checker.file, line, snippets)
-
 
 def display_path(path: Path) -> str:
     """A rule file's name in messages: relative to the working directory when inside it."""
-    resolved = path.resolve()
+    resolved = Path(os.path.realpath(path))  # not Path.resolve(): that raises on a symlink loop
     try:
         return str(resolved.relative_to(Path.cwd()))
     except ValueError:
@@ -322,8 +376,12 @@ def load_rule_file(path: Path, strategies: dict[str, Strategy]) -> tuple[list[Ru
 
 
 def rule_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.glob("*.y*ml") if p.name != STRATEGY_FILE)
+    """The rule files of a folder, or `path` itself; what cannot be read is reported when it is read."""
+    try:
+        if path.is_dir():
+            return sorted(p for p in path.glob("*.y*ml") if p.name != STRATEGY_FILE)
+    except (OSError, ValueError):  # a name too long, a NUL byte: reading it says which
+        pass
     return [path]
 
 
@@ -338,20 +396,18 @@ def load_rulebook(extra: tuple[Path, ...] | list[Path] = (), *, collect: bool = 
     strategies, errors = load_strategies(base / STRATEGY_FILE)
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
-    files: dict[Path, Path] = {}  # resolved -> as given; `rules validate rules/` names the built-ins again
+    paths: dict[str, Path] = {}  # real path -> as given; `rules validate rules/` names the built-ins again
     for source in [base, *map(Path, extra)]:
-        if not source.exists():
-            errors.append(RuleError(str(source), "no such rule file or directory"))
-            continue
-        files.update({p.resolve(): p for p in rule_files(source) if p.resolve() not in files})
-    for path in files.values():
+        for path in rule_files(source):
+            paths.setdefault(os.path.realpath(path), path)
+    for path in paths.values():
         loaded, file_errors = load_rule_file(path, strategies)
         errors.extend(file_errors)
         for rule in loaded:
             if rule.id in seen:
                 first = seen[rule.id]
-                errors.append(RuleError(rule.file, f"duplicate id; first defined at {first.file}:{first.line}",
-                                        rule=rule.id, line=rule.line))
+                errors.append(_error(rule.file, f"duplicate id; first defined at {first.file}:{first.line}",
+                                     rule=rule.id, line=rule.line))
                 continue
             seen[rule.id] = rule
             rules.append(rule)
@@ -371,11 +427,30 @@ def check_examples(rule: Rule) -> list[RuleError]:
             try:
                 setup = fields.normalize_setup(raw)
             except InputError as exc:
-                problems.append(RuleError(rule.file, f"examples.{kind}: {exc}", rule=rule.id, line=rule.line))
+                problems.append(_error(rule.file, f"examples.{kind}: {exc}", rule=rule.id, line=rule.line))
                 continue
             result, _ = rule.condition.evaluate(facts.derive(setup))
             if (result is True) != expected:
                 verb = "does not fire" if expected else "fires"
-                problems.append(RuleError(rule.file, f"example {kind}: {verb} on {setup}", rule=rule.id,
-                                          line=rule.line))
+                problems.append(_error(rule.file, f"example {kind}: {verb} on {setup}", rule=rule.id,
+                                       line=rule.line))
     return problems
+
+
+def validate(paths: list[Path]) -> tuple[list[Rule], list[RuleError]]:
+    """`advisor rules validate`: the rules of `paths` (loaded beside the built-ins) and every problem,
+    their examples run."""
+    book, errors = load_rulebook(paths, collect=True)
+    wanted = {display_path(p) for path in paths for p in rule_files(path)}
+    checked = [r for r in book.rules if r.file in wanted]
+    for rule in checked:
+        errors.extend(check_examples(rule))
+    return checked, errors
+
+
+def validation_summary(checked: list[Rule], errors: list[RuleError]) -> str:
+    """'3 rules checked, 6 examples run, 1 problem'."""
+    examples = sum(len(v) for r in checked for v in r.examples.values())
+    return ", ".join([f"{templates.counted(len(checked), 'rule', 'rules')} checked",
+                      f"{templates.counted(examples, 'example', 'examples')} run",
+                      templates.counted(len(errors), "problem", "problems")])

@@ -1,11 +1,16 @@
 """The condition language: checked at compile time, three-valued at run time, never executed as code."""
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor import facts
-from advisor.conditions import ConditionError, compile_condition
+from advisor import facts, rulebook
+from advisor.conditions import ConditionError
+from advisor.conditions import compile_condition as compile_with_bounds
+
+
+def compile_condition(source, specs):
+    return compile_with_bounds(source, specs, rulebook.CONDITION)
 
 
 def evaluate(source, **known):
@@ -13,14 +18,14 @@ def evaluate(source, **known):
 
 
 @pytest.mark.parametrize("source, message", [
-    ("gpu_mem < 16", "unknown fact 'gpu_mem'; did you mean 'gpu_mem_gb'"),
+    ("gpu_mem < 16", "unknown fact 'gpu_mem'; did you mean 'gpu_mem_gib'"),
     ("symptoms > 3", "cannot compare set with number"),
     ("precision == 'fp61'", "'fp61' is not a value of precision"),
     ("'nan' in symptoms", "'nan' is not a value of symptoms"),
     ("precision < 'fp16'", "only be compared with == or !="),
-    ("gpu_mem_gb", "not a yes/no fact"),
+    ("gpu_mem_gib", "not a yes/no fact"),
     ("__import__('os').system('x')", "only functions are known"),
-    ("gpu_mem_gb.real > 1", "not a value"),
+    ("gpu_mem_gib.real > 1", "not a value"),
     ("lr > ", "syntax error"),
     ("task in ['classification', 3]", "all strings or all numbers"),
     ("1 < 2", "compares literals only"),
@@ -31,11 +36,11 @@ def test_compile_errors_explain_themselves(source, message):
 
 
 def test_unknown_facts_make_a_comparison_unknown_not_false():
-    assert evaluate("gpu_mem_gb < 16") is None
-    assert evaluate("gpu_mem_gb < 16", gpu_mem_gb=8) is True
-    assert evaluate("gpu_mem_gb < 16 and lr > 1", gpu_mem_gb=32) is False  # known False dominates and
-    assert evaluate("gpu_mem_gb < 16 or lr > 1", gpu_mem_gb=8) is True     # known True dominates or
-    assert evaluate("not gpu_mem_gb < 16") is None
+    assert evaluate("gpu_mem_gib < 16") is None
+    assert evaluate("gpu_mem_gib < 16", gpu_mem_gib=8) is True
+    assert evaluate("gpu_mem_gib < 16 and lr > 1", gpu_mem_gib=32) is False  # known False dominates and
+    assert evaluate("gpu_mem_gib < 16 or lr > 1", gpu_mem_gib=8) is True     # known True dominates or
+    assert evaluate("not gpu_mem_gib < 16") is None
 
 
 def test_maybe_and_known():
@@ -50,7 +55,7 @@ def test_membership_arithmetic_and_chains():
     assert evaluate("'nan-loss' not in symptoms", symptoms=frozenset()) is True
     assert evaluate("lr > 10 * lr_high", lr=0.1, lr_high=0.003) is True
     assert evaluate("1e-5 <= lr <= 1e-3", lr=1e-2) is False
-    assert evaluate("gpu_mem_gb / gpu_count > 100", gpu_mem_gb=1, gpu_count=0) is None  # no ZeroDivisionError
+    assert evaluate("gpu_mem_gib / gpu_count > 100", gpu_mem_gib=1, gpu_count=0) is None  # no ZeroDivisionError
 
 
 def test_implied_known_follows_and_or():
@@ -68,3 +73,63 @@ def test_any_text_compiles_or_fails_cleanly(text):
         compile_condition(text, facts.SPECS)
     except ConditionError:
         pass
+
+
+def test_every_problem_of_a_condition_is_reported():
+    with pytest.raises(ConditionError) as caught:
+        compile_condition("gpu_mem < 16 and precision == 'fp61' or symptoms > 3", facts.SPECS)
+    problems = caught.value.problems
+    assert len(problems) == 3
+    assert "unknown fact 'gpu_mem'" in problems[0] and "'fp61' is not a value" in problems[1]
+    assert "cannot compare set with number" in problems[2]
+
+
+@pytest.mark.parametrize("source, message", [
+    ("not " * 1000 + "lr > 1", "at most 2000 characters"),
+    ("lr" + " + lr" * 300 + " > 1", "nests at most 32 levels"),
+    ("-" * 500 + "1 < lr", "nests at most 32 levels"),
+    ("(" * 300 + "lr > 1" + ")" * 300, "syntax error"),
+    ("lr < " + "9" * 1900, "at most 1e+15"),
+    ("lr < 1e999", "at most 1e+15"),
+    ("lr < 1e16", "at most 1e+15"),
+])
+def test_oversized_conditions_are_refused_at_compile_time(source, message):
+    with pytest.raises(ConditionError, match=message.replace("(", r"\(").replace("+", r"\+")):
+        compile_condition(source, facts.SPECS)
+
+
+def test_arithmetic_that_overflows_is_unknown_not_an_exception():
+    huge = "gpu_count" + " * 999999999999999" * 24  # 10**375: beyond a float, within the nesting bound
+    assert evaluate(huge + " / 3 > 1", gpu_count=10**15) is None  # an int too large for a float
+    assert evaluate("lr * 1e15 * 1e15 * 1e15 * 1e15 * 1e15 > 1", lr=1e300) is None  # inf
+    assert evaluate("lr * 1e15 * 1e15 - lr * 1e15 * 1e15 > 1", lr=1e290) is None  # inf - inf
+    assert evaluate("lr * 2 > 1", lr=1.0) is True
+
+
+_NUMBERS = st.one_of(st.integers(min_value=-10**400, max_value=10**400),
+                     st.floats(allow_nan=True, allow_infinity=True))
+_ARITH = st.recursive(st.sampled_from(["lr", "gpu_count", "1e15", "0", "999999999999999", "0.5"]),
+                      lambda inner: st.tuples(inner, st.sampled_from("+-*/"), inner).map(
+                          lambda t: f"({t[0]} {t[1]} {t[2]})"), max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(_ARITH, st.sampled_from(["<", "<=", "==", "!=", ">"]), _ARITH, _NUMBERS, _NUMBERS)
+def test_evaluation_is_total(left, op, right, lr, gpu_count):
+    try:
+        condition = compile_condition(f"{left} {op} {right}", facts.SPECS)
+    except ConditionError:
+        return  # literals only, or nested too deeply
+    result, _ = condition.evaluate({"lr": lr, "gpu_count": gpu_count})
+    assert result in (True, False, None)
+
+
+def test_explain_keeps_the_structure_of_the_condition():
+    condition = compile_condition("imbalance_ratio >= 4 and not imbalance_ratio < 4 and maybe(task == 'other')",
+                                  facts.SPECS)
+    tree = condition.explain({"imbalance_ratio": 20.0})
+    assert tree["op"] == "and" and tree["result"] is True
+    first, negated, maybe = tree["parts"]
+    assert first == {"test": "imbalance_ratio >= 4", "result": True, "facts": {"imbalance_ratio": 20.0}}
+    assert negated["op"] == "not" and negated["result"] is True and negated["parts"][0]["result"] is False
+    assert maybe["op"] == "maybe" and maybe["result"] is True and maybe["parts"][0]["result"] is None

@@ -53,7 +53,7 @@ BAD = {
     "bad section": (("sources: [12]", "sources: [21]"), "section numbers 1..20"),
     "template fact": (("{{class_ratio}}", "{{class_ration}}"), "unknown fact 'class_ration'"),
     "template may be unknown": (("{{class_ratio}}", "{{lr}}"), "{{lr}} may be unknown when the rule fires"),
-    "template spec": (("{{class_weight_minority:.3g}}", "{{class_weight_minority:d}}"), "format 'd' does not apply"),
+    "template spec": (("{{class_weight_minority:.3g}}", "{{class_weight_minority:d}}"), "format 'd' of class_weight_minority is not accepted"),
     "malformed template": (("{{class_ratio}}", "{{class_ratio"), "malformed placeholder"),
     "unknown framework": (("pytorch: |", "pytorch2: |"), "unknown framework 'pytorch2'"),
     "example not a map": (('fires: [{class_ratio: "1:20"}]', 'fires: ["1:20"]'), "at least one 'fires' setup"),
@@ -134,3 +134,29 @@ def test_an_unwritable_cache_does_not_stop_loading(tmp_path, monkeypatch):
     blocker.write_text("")
     monkeypatch.setenv("ADVISOR_CACHE_DIR", str(blocker / "cache"))
     assert load(tmp_path, GOOD) == []
+
+
+def test_explain_shows_the_condition_as_a_tree_and_each_boost_apart(tmp_path):
+    from rich.console import Console
+
+    from advisor import engine
+    from advisor.render import explain
+
+    text = GOOD.replace("when: imbalance_ratio >= 4", "when: imbalance_ratio >= 4 and not imbalance_ratio < 4").replace(
+        "    why:", "    boost:\n      - when: imbalance_ratio >= 10\n        add: 5\n"
+                   "      - when: imbalance_ratio >= 50\n        add: 3\n    why:")
+    load(tmp_path, text)
+    book, _ = rulebook.load_rulebook([tmp_path / "team.yaml"])
+    report = engine.run(book, {"class_ratio": "1:20"}, explain=True)
+    entry = next(e for e in report["explain"] if e["rule"] == "TST001")
+    assert entry["fired"] is True and entry["when"]["op"] == "and"
+    assert entry["when"]["parts"][1]["op"] == "not" and entry["when"]["parts"][1]["result"] is True
+    assert [(b["test"], b["added"]) for b in entry["boosts"]] == [("imbalance_ratio >= 10", 5),
+                                                                  ("imbalance_ratio >= 50", 0)]
+    console = Console(width=200, record=True, color_system=None)
+    explain.show([entry], console)
+    lines = console.export_text().splitlines()
+    assert "    when ✓ all of" in lines
+    assert "        ✓ not" in lines and any(line.startswith("            ✗ imbalance_ratio < 4") for line in lines)
+    assert any(line.startswith("    boost +5: ✓ imbalance_ratio >= 10") for line in lines)
+    assert any(line.startswith("    boost +0 of +3: ✗ imbalance_ratio >= 50") for line in lines)
