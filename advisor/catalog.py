@@ -28,47 +28,55 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
 
 
 def show_table(rows: list[dict[str, Any]]) -> None:
+    """Each rule: id, then its title and its strategy, severity and sources, wrapped under one another."""
     from rich.console import Console
-    from rich.table import Table
+    from rich.text import Text
 
-    table = Table("id", "strategy", "severity", "sources", "title", box=None, header_style="bold")
+    from .render.terminal import hang
+
+    console = Console()
+    indent = max((len(r["id"]) for r in rows), default=0) + 2
     for r in rows:
-        table.add_row(r["id"], r["strategy"], r["severity"], ", ".join(map(str, r["sources"])) or "—", r["title"])
-    Console().print(table)
+        sources = ", ".join(f"§{s}" for s in r["sources"]) or "beyond the source document"
+        hang(console, r["id"], Text(r["title"]), indent=indent)
+        hang(console, "", Text(f"{r['strategy']} · {r['severity']} · {sources}", style="dim"), indent=indent)
 
 
 def show_facts(rows: list[dict[str, Any]]) -> None:
+    """Each fact: name and kind, then its description (and accepted values) indented below."""
     from rich.console import Console
-    from rich.table import Table
+    from rich.text import Text
 
-    table = Table("fact", "kind", "description", box=None, header_style="bold")
-    for r in rows:
-        table.add_row(r["name"], r["kind"], r["description"] + (f" ({', '.join(r['values'])})" if "values" in r else ""))
-    Console().print(table)
-
-
-def show_rule(rule: Rule, book: Rulebook) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.syntax import Syntax
+    from .render.terminal import hang
 
     console = Console()
+    for r in rows:
+        hang(console, f"{r['name']} ", Text(r["kind"], style="dim"), label_style="bold")
+        values = f" ({', '.join(r['values'])})" if "values" in r else ""
+        hang(console, "    ", r["description"] + values)
+
+
+def show_rule(rule: Rule, book: Rulebook, console=None) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    from .render.terminal import hang, print_code
+
+    console = console or Console()
     strategy = book.strategies[rule.strategy]
-    console.print(f"[bold]{rule.id}[/] {escape(rule.title)}")
-    console.print(f"strategy  {rule.strategy} — {escape(strategy.description)}")
-    console.print(f"severity  {rule.severity}, priority {rule.priority}")
-    console.print(f"when      {escape(rule.condition.source)}")
-    for boost in rule.boosts:
-        console.print(f"boost     +{boost.add} when {escape(boost.condition.source)}")
-    console.print(f"why       {escape(rule.why.strip())}")
-    console.print(f"do        {escape(rule.do.strip())}")
-    console.print(f"sources   {', '.join(f'§{s}' for s in rule.sources) or 'beyond the source document'}")
-    for ref in rule.references:
-        console.print(f"reference {escape(ref)}")
+    hang(console, f"{rule.id} ", Text(rule.title, style="bold"))
+    rows = [("strategy", f"{rule.strategy} — {strategy.description}"),
+            ("severity", f"{rule.severity}, priority {rule.priority}"),
+            ("when", rule.condition.source.strip())]
+    rows += [("boost", f"+{boost.add} when {boost.condition.source.strip()}") for boost in rule.boosts]
+    rows += [("why", rule.why.strip()), ("do", rule.do.strip()),
+             ("sources", ", ".join(f"§{s}" for s in rule.sources) or "beyond the source document")]
+    rows += [("reference", ref) for ref in rule.references]
+    for label, text in rows:
+        hang(console, label, text, indent=10)
     for framework, code in rule.code.items():
-        console.print(f"[bold]code ({framework})[/]")
-        console.print(Syntax(code.rstrip(), "python", theme="ansi_dark", background_color="default", word_wrap=True))
+        print_code(console, code, f"code ({framework})")
     for kind, setups in rule.examples.items():
         for setup in setups:
-            console.print(f"example   {kind}: {escape(str(setup))}")
-    console.print(f"[dim]{rule.file}:{rule.line}[/]")
+            hang(console, "example", f"{kind}: {setup}", indent=10)
+    console.print(Text(f"{rule.file}:{rule.line}", style="dim"))

@@ -16,7 +16,7 @@ dropped, with the reason.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Collection
 
 from . import facts as facts_mod
 from . import fields, templates
@@ -83,7 +83,24 @@ def _merge(items: list[dict[str, Any]]) -> dict[str, Any]:
     return best
 
 
-def _missing(unknown_by_rule: list[tuple[Rule, set[str], int | None]]) -> list[dict[str, Any]]:
+HINT_RULES_NAMED = 3
+
+
+def hint_text(field_name: str, rules: list[str], how: str | None = None) -> str:
+    """'give lr (learning rate) to decide STB005, STB006 and 2 more': the one wording of a missing-fact hint.
+
+    `how` says how to give the field; the engine names the setup key, so library users read no
+    command-line words, and the renderers pass the flag for the CLI.
+    """
+    what = fields.BY_NAME[field_name].help.split(" (")[0].split("; ")[0]  # without examples of accepted forms
+    gloss = f" ({what})" if what != field_name.replace("_", " ") else ""  # not 'task (task)'
+    named = ", ".join(rules[:HINT_RULES_NAMED])
+    more = len(rules) - HINT_RULES_NAMED
+    decides = f"{named} and {more} more" if more > 0 else named
+    return f"give {how or field_name}{gloss} to decide {decides}"
+
+
+def _missing(unknown_by_rule: list[tuple[Rule, set[str], int | None]], known: Collection[str]) -> list[dict[str, Any]]:
     """The setup fields whose absence left the most relevant rules undecided.
 
     An undecided rule counts by its severity (high 3, medium 2, low 1) times
@@ -92,7 +109,9 @@ def _missing(unknown_by_rule: list[tuple[Rule, set[str], int | None]]) -> list[d
     one about a topic the user never raised does not. A rule that fired on an
     assumption (`maybe`) counts 1: knowing the fact only confirms it; one that
     fired *because* a fact is missing (`not known(lr)`) counts in full. When
-    nothing held anywhere (an empty setup), severity alone decides.
+    nothing held anywhere (an empty setup), severity alone decides. Only fields
+    not in `known` are named: a derived fact also needs the inputs already given.
+    The rules a field decides are listed most relevant first.
     """
     def weigh(rule: Rule, held: int | None, relevant: bool) -> int:
         if held is None:
@@ -101,16 +120,20 @@ def _missing(unknown_by_rule: list[tuple[Rule, set[str], int | None]]) -> list[d
 
     relevant = any(held for _, _, held in unknown_by_rule)
     weight: dict[str, int] = {}
-    decides: dict[str, list[str]] = {}
+    decides: dict[str, dict[str, int]] = {}  # field -> rule id -> weight
     for rule, names, held in unknown_by_rule:
-        for field_name in sorted(set().union(*(facts_mod.SPECS[n].requires for n in names))):
-            weight[field_name] = weight.get(field_name, 0) + weigh(rule, held, relevant)
-            decides.setdefault(field_name, []).append(rule.id)
+        unknown = set().union(*(facts_mod.SPECS[n].requires for n in names)) - set(known)
+        for field_name in sorted(unknown):
+            add = weigh(rule, held, relevant)
+            weight[field_name] = weight.get(field_name, 0) + add
+            by_rule = decides.setdefault(field_name, {})
+            by_rule[rule.id] = by_rule.get(rule.id, 0) + add  # a rule may wait on it twice: once listed
     ranked = sorted((f for f in weight if weight[f] > 0), key=lambda f: (-weight[f], f))[:MISSING_LIMIT]
-    return [{"field": f, "flag": fields.BY_NAME[f].cli_flag, "rules": decides[f],
-             "hint": f"add {fields.BY_NAME[f].cli_flag} ({fields.BY_NAME[f].help}) to decide "
-                     f"{len(decides[f])} more rule{'s' if len(decides[f]) != 1 else ''}"}
-            for f in ranked]
+    missing = []
+    for f in ranked:
+        rules = sorted(decides[f], key=lambda r: (-decides[f][r], r))
+        missing.append({"field": f, "flag": fields.BY_NAME[f].cli_flag, "rules": rules, "hint": hint_text(f, rules)})
+    return missing
 
 
 def run(book: Rulebook, setup: dict[str, Any], *, top: int | None = None,
@@ -139,10 +162,16 @@ def run(book: Rulebook, setup: dict[str, Any], *, top: int | None = None,
             undecided.append((rule, {n for a in trace.atoms if a.result is None for n in a.unknown} | absent, held))
         elif absent and all(a.unknown for a in trace.atoms if a.result is False):
             undecided.append((rule, absent, held))  # false only because a fact is missing
-        if explain:
+        if explain:  # `when` as a tree (and / or / not / maybe) and its leaves; the boosts apart, with what each added
+            boosts = [{"test": b.condition.source, "add": b.add, "when": b.condition.explain(facts)}
+                      for b in rule.boosts]
+            for boost in boosts:  # as _fire scores: a boost adds only to a rule that fired
+                boost["added"] = boost["add"] if result is True and boost["when"]["result"] is True else 0
             explained.append({"rule": rule.id, "strategy": rule.strategy, "fired": result,
+                              "when": rule.condition.explain(facts),
                               "conditions": [{"test": a.text, "result": a.result, "facts": a.values}
-                                             for a in trace.atoms]})
+                                             for a in trace.atoms],
+                              "boosts": boosts})
 
     merged = sorted((_merge(items) for items in fired.values()),
                     key=lambda i: (-i["score"], SEVERITY_ORDER[i["severity"]], i["strategy"]))
@@ -165,7 +194,7 @@ def run(book: Rulebook, setup: dict[str, Any], *, top: int | None = None,
         "facts": {k: _plain(v) for k, v in facts.items()},
         "advice": advice[:top] if top else advice,
         "dropped": dropped,
-        "missing": _missing(undecided),
+        "missing": _missing(undecided, facts.keys()),
     }
     if detected is not None:
         report["detected"] = detected

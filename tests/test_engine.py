@@ -103,6 +103,33 @@ def test_complete_setup_needs_fewer_hints_than_empty_one():
     assert hinted(full) < hinted(empty) or not full["missing"]
 
 
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(setups)
+def test_hints_ask_only_for_unknown_fields_in_setup_key_words(raw):
+    setup = fields.normalize_setup(raw)
+    for missing in engine.run(BOOK, setup)["missing"]:
+        assert missing["field"] not in setup  # never ask for what was given (or filled from a card)
+        assert missing["flag"] == fields.BY_NAME[missing["field"]].cli_flag  # for the renderers
+        assert missing["rules"] and len(set(missing["rules"])) == len(missing["rules"])
+        assert "--" not in missing["hint"] and missing["field"] in missing["hint"]  # library words only
+        assert missing["rules"][0] in missing["hint"]
+
+
+@pytest.mark.parametrize("raw", [{"symptoms": ["out-of-memory"], "model_params": "7B"},
+                                 {"symptoms": ["out-of-memory"], "gpu": "t4"}])
+def test_a_derived_fact_asks_only_for_its_inputs_not_given(raw):
+    """The memory estimate needs card and model: with one given, only the other is asked for."""
+    setup = fields.normalize_setup(raw)
+    asked = {m["field"] for m in engine.run(BOOK, setup)["missing"]}
+    assert asked and not asked & setup.keys()
+    assert asked & {"model_params", "model", "gpu"} - setup.keys()
+
+
+def test_hint_text_names_the_key_for_libraries_and_what_renderers_pass():
+    assert engine.hint_text("task", ["A1", "A2", "A3", "A4", "A5"]) == "give task to decide A1, A2, A3 and 2 more"
+    assert engine.hint_text("lr", ["A1"], how="--lr / lr:") == "give --lr / lr: (learning rate) to decide A1"
+
 @pytest.mark.parametrize("rule", BOOK.rules, ids=lambda r: r.id)
 def test_rule_examples(rule):
     assert rulebook.check_examples(rule) == []

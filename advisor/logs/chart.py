@@ -94,7 +94,7 @@ def write_figure(analysis, path: str | Path) -> None:
         matplotlib.use("Agg")
         from matplotlib import pyplot as plt
     except ImportError:
-        raise InputError("plot", "writing figures needs matplotlib (pip install 'advisor[plot]')") from None
+        raise InputError("plot", "writing figures needs matplotlib (pip install 'training-advisor[plot]')") from None
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for name, pts in analysis.curves.items():
         ax.plot([p[0] for p in pts], [p[1] for p in pts], label=name, marker="." if len(pts) < 60 else None)

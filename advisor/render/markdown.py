@@ -1,6 +1,14 @@
 """A markdown report, for pull-request comments and job summaries."""
 
-from . import setup_line, shown_code, sources_text
+import re
+
+from . import cli_hint, setup_line, shown_code, sources_text
+
+
+def fence(code: str) -> str:
+    """A backtick fence longer than any backtick run in `code`, so the block cannot end early."""
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def render(report: dict) -> str:
@@ -16,10 +24,11 @@ def render(report: dict) -> str:
         lines += [f"- **Do:** {item['do']}", ""]
         code = shown_code(item)
         if code:
-            lines += [f"```python  # {code[0]}", code[1].rstrip(), "```", ""]
+            marks = fence(code[1])
+            lines += [f"{marks}python  # {code[0]}", code[1].rstrip("\n"), marks, ""]
     if report["missing"]:
         lines += ["## Facts that would sharpen this advice", ""]
-        lines += [f"- `{m['flag']}`: {m['hint']}" for m in report["missing"]]
+        lines += [f"- {cli_hint(m, mark='`')}" for m in report["missing"]]
         lines.append("")
     if report["dropped"]:
         lines += ["## Left out", ""]

@@ -7,10 +7,10 @@ medium → warning, low → note, and to GitHub's `problem.severity`.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .. import __version__, templates
+from . import json_format
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVEL = {"high": "error", "medium": "warning", "low": "note"}
@@ -19,7 +19,7 @@ PROBLEM_SEVERITY = {"high": "error", "medium": "warning", "low": "recommendation
 
 def _untemplated(text: str) -> str:
     """Rule text outside a setup: a placeholder reads as <fact>."""
-    return " ".join(templates._PLACEHOLDER.sub(lambda m: f"<{m[1]}>", text).split())
+    return " ".join(templates.substitute(text, lambda p: f"<{p.name}>").split())
 
 
 def rule_descriptor(rule, strategy) -> dict[str, Any]:
@@ -75,4 +75,4 @@ def sarif_log(report: dict[str, Any], book, location=None) -> dict[str, Any]:
 
 
 def render(report: dict[str, Any], book, location=None) -> str:
-    return json.dumps(sarif_log(report, book, location), indent=2, ensure_ascii=False)
+    return json_format.dumps(sarif_log(report, book, location))
