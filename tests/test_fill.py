@@ -108,7 +108,7 @@ def test_original_survives_a_failed_write(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(AdvisorError, match="disk full; nothing was changed"):
         filler.write_atomic(target, "batch_size: 8\n")
     assert target.read_text() == "batch_size: auto\n" and [p.name for p in tmp_path.iterdir()] == ["train.yaml"]
 

@@ -8,18 +8,30 @@
 Every `auto` is filled or the fill fails naming each key it could not fill;
 values the user set are read with their types normalised and checked against
 the advice, and all disagreements come back together.
+
+Reading refuses what would make advisor and the config's own library read two
+different files: a key given twice, nesting deeper than formats.MAX_DEPTH, an
+`auto` that a splice would corrupt (YAML anchors, tags, block scalars).
+
+Writing (writing.py) is atomic and keeps what a user expects of an edited file:
+a symlink is written through to its target (the link stays); mode, owner and
+group are kept, and when they cannot be, nothing is written; a file with other
+hard links is refused rather than split from them or written non-atomically.
+Every failure is one error naming the file; the original is untouched. A fill
+killed mid-write leaves `.NAME.advisor-fill-XXXXXXXX.tmp` beside the file;
+the next fill of NAME removes it.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..errors import AdvisorError
 from . import families, formats, values
+from .writing import write_atomic
+
+__all__ = ["Result", "disagreement_message", "fill_text", "write_atomic"]
 
 
 @dataclass
@@ -105,32 +117,3 @@ def disagreement_message(where: str, result: Result) -> str:
     n = len(result.disagreements)
     return f"{where}: {n} value{'s' if n > 1 else ''} disagree{'s' if n == 1 else ''} with the advice: " \
            + "; ".join(result.disagreements)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` so that a reader sees the old file or the new one, never a part.
-
-    The temporary file lives in the same folder (os.replace is atomic only
-    within one file system) and takes over the original's permissions.
-    """
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise

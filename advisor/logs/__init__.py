@@ -17,20 +17,17 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from .. import files
 from ..errors import InputError
-from . import columns, plain
+from . import columns, plain, source
 
 FORMATS = ("hf-trainer", "lightning", "keras", "csv", "jsonl", "tensorboard")
 CURVES = ("loss", "val_loss")
-
-
-def _head(path: Path, size: int = 4096) -> str:
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        return handle.read(size)
 
 
 def detect_format(path: str | Path) -> str:
@@ -38,10 +35,8 @@ def detect_format(path: str | Path) -> str:
     from . import hf_trainer, keras, lightning, tensorboard
 
     path = Path(path)
-    if not path.exists():
-        raise InputError("log", f"{path}: no such file or folder")
-    if path.is_dir():
-        if hf_trainer.find_state(path).is_file():
+    if os.path.isdir(path):  # never raises; anything else is opened through files.open_regular, which says why not
+        if files.is_regular(hf_trainer.find_state(path)):
             return "hf-trainer"
         if tensorboard.event_files(path):
             return "tensorboard"
@@ -49,15 +44,19 @@ def detect_format(path: str | Path) -> str:
             return "lightning"
         raise InputError("log", f"{path}: a folder with no trainer_state.json, metrics.csv or event file")
     if tensorboard.is_event_file(path):
+        files.open_regular(path, field="log").close()  # a FIFO named like an event file is refused here
         return "tensorboard"
-    head = _head(path).lstrip("\ufeff")
+    head = source.head(path)  # a FIFO or a device is refused; a compressed log is read decompressed
     text = head.lstrip()
+    suffix = source.logical_suffix(path)
+    if suffix == ".json":  # one JSON document is a Trainer state, whatever it starts with
+        return "hf-trainer"
     if text.startswith("{"):
-        # one JSON document (.json) is a Trainer state; JSON Lines hold one object per line
-        if path.suffix.lower() == ".json" or ("log_history" in head and not _one_json_line(text.split("\n", 1)[0])):
+        # JSON Lines hold one object per line; a Trainer state under another name spans lines
+        if "log_history" in head and not _one_json_line(text.split("\n", 1)[0]):
             return "hf-trainer"
         return "jsonl"
-    if path.suffix in (".jsonl", ".ndjson"):
+    if suffix in (".jsonl", ".ndjson"):
         return "jsonl"
     header_line = head.split("\n", 1)[0]
     try:
@@ -75,7 +74,7 @@ def _one_json_line(text: str) -> bool:
     try:
         json.loads(text)
         return True
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
 
 
@@ -185,12 +184,12 @@ MAX_POINTS = 100_000
 
 def _block_size(path: Path, fmt: str) -> int:
     """Rows averaged into one point so that at most ~MAX_POINTS reach the detectors (from the file size)."""
-    if fmt not in ("csv", "jsonl", "lightning") or not path.is_file():
+    if fmt not in ("csv", "jsonl", "lightning") or not files.is_regular(path):
         return 1
-    size = path.stat().st_size
+    size = path.stat().st_size  # of a compressed log: its compressed size, so blocks come out smaller
     if size < 2_000_000:
         return 1
-    head = _head(path, 65536)
+    head = source.head(path, 65536)
     lines = max(1, head.count("\n"))
     return max(1, int(size / (len(head) / lines)) // MAX_POINTS)
 

@@ -7,6 +7,7 @@ per-step column is the curve (see columns.CANDIDATES).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterator
 
@@ -21,7 +22,7 @@ def looks_like(header: list[str]) -> bool:
 
 def find_metrics(path: Path) -> Path:
     """A Lightning log folder (lightning_logs/version_N) holds metrics.csv."""
-    if path.is_dir():
+    if os.path.isdir(path):  # never raises, even for a name too long
         found = sorted(path.rglob("metrics.csv"))
         if found:
             return found[-1]

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from ..errors import InputError
-from . import columns
+from ..files import shown
+from . import columns, source
 
 MISSING = frozenset({"", "na", "n/a", "none", "null", "-"})
 Record = dict[str, float]
@@ -28,16 +29,21 @@ def fail(path: Path, line: int, message: str) -> InputError:
 def number(raw: Any, path: Path, line: int, column: str) -> float | None:
     if raw is None or isinstance(raw, bool):
         return None
-    if isinstance(raw, (int, float)):
-        return float(raw)
+    if isinstance(raw, float):
+        return raw
+    if isinstance(raw, int):
+        try:
+            return float(raw)
+        except OverflowError:  # past 1.8e308: as a CSV cell `1e999` reads, infinite
+            return math.inf if raw > 0 else -math.inf
     if not isinstance(raw, str):
-        raise fail(path, line, f"column {column!r} holds {raw!r}, not a number")
+        raise fail(path, line, f"column {shown(column)!r} holds a {type(raw).__name__}, not a number")
     try:
         return float(raw)
     except ValueError:
         if raw.strip().lower() in MISSING:
             return None
-        raise fail(path, line, f"column {column!r} holds {raw[:40]!r}, not a number "
+        raise fail(path, line, f"column {shown(column)!r} holds {raw[:40]!r}, not a number "
                                f"(write numbers, nan/inf, or leave the cell empty)") from None
 
 
@@ -62,11 +68,12 @@ def read_csv(path: Path, *, step_from_epoch: bool = False) -> Iterator[Record]:
     `step_from_epoch`: the log has one row per epoch (Keras), so the epoch is
     the x axis.
     """
-    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
-        header_line = handle.readline()
+    with source.open_text(path) as handle:
+        rows = source.lines(handle, path)
+        header_line = next(rows, "")
         if not header_line.strip():
             raise fail(path, 1, "the first line must be a header naming the columns")
-        reader = csv.reader(handle, delimiter=sniff_delimiter(header_line), strict=True)
+        reader = csv.reader(rows, delimiter=sniff_delimiter(header_line), strict=True)
         try:
             names = next(csv.reader([header_line], delimiter=sniff_delimiter(header_line), strict=True))
         except csv.Error as exc:
@@ -127,8 +134,8 @@ def records_from_objects(objects: Iterable[tuple[int, Any]], path: Path) -> Iter
 
 
 def _json_lines(path: Path) -> Iterator[tuple[int, Any]]:
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for line, text in enumerate(handle, start=1):
+    with source.open_text(path) as handle:
+        for line, text in enumerate(source.lines(handle, path), start=1):
             if not text.strip():
                 continue
             try:

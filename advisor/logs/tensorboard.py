@@ -1,4 +1,4 @@
-"""TensorBoard event files (optional extra: `pip install advisor[tensorboard]`).
+"""TensorBoard event files (optional extra: `pip install 'training-advisor[tensorboard]'`).
 
 Scalars are read one event at a time with TensorBoard's own loader, so a large
 event file streams like a CSV. Tags are mapped like column names
@@ -7,9 +7,11 @@ event file streams like a CSV. Tags are mapped like column names
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterator
 
+from .. import files
 from ..errors import InputError
 from . import columns, plain
 
@@ -19,8 +21,8 @@ def is_event_file(path: Path) -> bool:
 
 
 def event_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and is_event_file(p))
+    if os.path.isdir(path):  # never raises, even for a name too long
+        return sorted(p for p in path.rglob("*") if is_event_file(p) and files.is_regular(p))
     return [path]
 
 
@@ -30,7 +32,7 @@ def read(path: Path) -> Iterator[plain.Record]:
         from tensorboard.util import tensor_util
     except ImportError:
         raise InputError("log", f"{path}: reading TensorBoard event files needs the tensorboard package "
-                                "(pip install 'advisor[tensorboard]'), or export the scalars to CSV") from None
+                                "(pip install 'training-advisor[tensorboard]'), or export the scalars to CSV") from None
     cache: dict[str, tuple[str, int] | None] = {}
     for file in event_files(path):
         index = 0
