@@ -1,7 +1,7 @@
 """`advisor fill` (write the advice into a training config) and `advisor schema`.
 
-Registered on the main typer app by cli.py. ruamel.yaml and tomlkit are
-imported only when `fill` reads a file of their kind.
+Registered on the main typer app by cli.py. tomlkit is imported only when
+`fill` reads a TOML file.
 """
 
 
@@ -12,7 +12,8 @@ from typing import Optional
 
 import typer
 
-from .cli import SETUP_FILE, _load_setup, _with_setup_options, app
+from . import files
+from .cli import SETUP_FILE, _load_setup, _with_setup_options, app, json_stdout
 from .errors import InputError
 
 
@@ -54,20 +55,27 @@ def fill(
     if output is not None and in_place:
         raise InputError("--output", "give -o OUT or --in-place, not both")
     kind = formats.kind_of(config)
+    data = files.read_bytes(config, field="config")  # a FIFO or /dev/zero is refused, never waited on
     try:
-        text = config.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError("config", f"cannot read {config}: {getattr(exc, 'strerror', None) or exc}") from None
+        text = data.decode("utf-8")  # not read_text: a BOM is part of the file and stays in it
+    except UnicodeDecodeError as exc:
+        raise InputError("config", f"cannot read {files.shown(config)}: not UTF-8 text (byte {exc.start})") from None
     normalized, rule_paths = _load_setup(setup, setup_values, rules)
     result = filler.fill_text(text, kind, normalized, where=str(config), family=family.value if family else None,
                               rule_paths=rule_paths)
 
     if result.disagreements:
         print(f"advisor: {filler.disagreement_message(str(config), result)}", file=sys.stderr)
+    # written first, so that a failed write is never preceded by a "filled" line
+    if not check and output is not None:
+        filler.write_atomic(output, result.text)
+    elif not check and in_place and result.changed:
+        filler.write_atomic(config, result.text)
     filled = ", ".join(f"{key}={filler.values.show(value)}" for key, value in result.filled)
     verb = "would fill" if check else "filled"
-    print(f"advisor: {verb} {len(result.filled)} value{'s' if len(result.filled) != 1 else ''} in {config}"
-          f" ({result.family}){': ' + filled if filled else ''}", file=sys.stderr)
+    print(f"advisor: {verb} {len(result.filled)} value{'s' if len(result.filled) != 1 else ''} in "
+          f"{output if output is not None else config} ({result.family}){': ' + filled if filled else ''}",
+          file=sys.stderr)
     if result.left_to_library:
         print(f"advisor: left to {result.family}: {', '.join(result.left_to_library)} (auto is its own value)",
               file=sys.stderr)
@@ -79,12 +87,9 @@ def fill(
         sys.stdout.writelines(difflib.unified_diff(before, after, f"a/{config}", f"b/{config}"))
     if check:
         raise typer.Exit(1 if result.changed or (strict and result.disagreements) else 0)
-    if output is not None:
-        filler.write_atomic(output, result.text)
-    elif in_place:
-        if result.changed:
-            filler.write_atomic(config, result.text)
-    elif not diff:
+    if output is None and not in_place and not diff:
+        if kind == "json":
+            json_stdout()
         sys.stdout.write(result.text)
     if strict and result.disagreements:
         raise typer.Exit(1)
@@ -97,4 +102,5 @@ def schema(
     """Print the JSON Schema of the setup file or of the rule file format, for editors."""
     from . import schema as schemas
 
+    json_stdout()
     sys.stdout.write(schemas.render(kind.value))

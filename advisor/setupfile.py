@@ -1,46 +1,38 @@
-"""Read a setup file (YAML, JSON or TOML) into raw setup values and extra rule paths."""
+"""Read a setup file (YAML, JSON or TOML) into raw setup values and extra rule paths; find a project's own.
+
+A setup is a small flat map, so a setup file is refused when it is larger than `SIZE_LIMIT`, nested
+deeper than a parser's recursion allows, or (JSON) gives a key twice; FIFOs, devices and folders are
+refused by `files.read_text` before anything is read.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import files
 from .errors import InputError
 
 # Keys of a setup file that configure the tool rather than describe the setup.
 TOOL_KEYS = ("rules",)
+# A real setup file is a few hundred bytes; a 50 MB one cost 3.6 GB to parse.
+SIZE_LIMIT = files.MIB
+# In each folder, the first of these that is a setup file wins (pyproject.toml only with a [tool.advisor]).
+CANDIDATES = ("advisor.yaml", "advisor.yml", "advisor.toml", "pyproject.toml")
 
 
 def read(path: Path) -> tuple[dict[str, Any], list[Path]]:
     """(setup values, rule paths) from a file; rule paths resolve beside the file."""
-    where = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError("--setup", f"cannot read {where}: {getattr(exc, 'strerror', None) or exc}") from None
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".json":
-            data = json.loads(text)
-        elif suffix == ".toml":
-            import tomllib
-            data = tomllib.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            from . import yamlfile
-            data = yamlfile.load(text)
-        else:
-            raise InputError("--setup", f"{where}: unknown file type {suffix!r}; use .yaml, .yml, .json or .toml")
-    except InputError:
-        raise
-    except ValueError as exc:  # JSONDecodeError, TOMLDecodeError and YamlError are all ValueErrors
-        line = getattr(exc, "line", None) or getattr(exc, "lineno", None)
-        raise InputError("--setup", f"{where}{f':{line}' if line else ''}: not valid {suffix[1:].upper()}: "
-                         f"{str(exc).splitlines()[0]}") from None
+    where = files.shown(path)
+    text = files.read_text(path, field="--setup", limit=SIZE_LIMIT)
+    data = _parse(text, path.suffix.lower(), where)
     if data is None:
         data = {}
     if path.name == "pyproject.toml" and isinstance(data, dict):
-        data = data.get("tool", {}).get("advisor")
+        data = _advisor_table(data)
         if data is None:
             raise InputError("--setup", f"{where}: no [tool.advisor] table; put the setup keys under [tool.advisor]")
     if not isinstance(data, dict):
@@ -55,26 +47,89 @@ def read(path: Path) -> tuple[dict[str, Any], list[Path]]:
     return data, [path.parent / r for r in rules]
 
 
-# Looked for in the working directory when no --setup is given, in this order.
-DISCOVERED = ("advisor.yaml", "advisor.yml", "advisor.toml")
+def _parse(text: str, suffix: str, where: str) -> Any:
+    """The file's data; every way it can be malformed is one InputError naming the file (and line)."""
+    try:
+        if suffix == ".json":
+            return json.loads(text, object_pairs_hook=lambda pairs: _unique_keys(pairs, where))
+        if suffix == ".toml":
+            import tomllib
+            return tomllib.loads(text)  # a key given twice is already a TOMLDecodeError
+        if suffix in (".yaml", ".yml"):
+            from . import yamlfile
+            return yamlfile.load(text)  # refuses duplicate keys, tags and aliases
+    except RecursionError:
+        raise InputError("--setup", f"{where}: nested too deeply; a setup file is a flat map of setup keys") from None
+    except ValueError as exc:  # JSONDecodeError, TOMLDecodeError and YamlError are all ValueErrors
+        line = getattr(exc, "line", None) or getattr(exc, "lineno", None)
+        raise InputError("--setup", f"{where}{f':{line}' if line else ''}: not valid {suffix[1:].upper()}: "
+                         f"{str(exc).splitlines()[0]}") from None
+    raise InputError("--setup", f"{where}: unknown file type {suffix!r}; use .yaml, .yml, .json or .toml")
 
 
-def discover(folder: Path) -> Path | None:
-    """The setup file of a project: advisor.yaml / advisor.toml, else a pyproject.toml with [tool.advisor]."""
-    for name in DISCOVERED:
-        if (folder / name).is_file():
-            return folder / name
-    pyproject = folder / "pyproject.toml"
-    if pyproject.is_file():
-        import tomllib
+def _unique_keys(pairs: list[tuple[str, Any]], where: str) -> dict[str, Any]:
+    # json.loads would keep the last of two equal keys without a word
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise InputError("--setup", f"{where}: key {files.shown(key)!r} is given twice; keep one")
+        data[key] = value
+    return data
 
-        try:
-            table = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("advisor")
-        except (OSError, UnicodeDecodeError, ValueError):
-            return None  # a broken pyproject is not ours to report unless asked for with --setup
-        if isinstance(table, dict):
-            return pyproject
+
+def _advisor_table(data: dict[str, Any]) -> Any:
+    """`[tool.advisor]` of a parsed pyproject.toml, or None; any other pyproject is simply not ours."""
+    tool = data.get("tool")
+    return tool.get("advisor") if isinstance(tool, dict) else None
+
+
+@dataclass(frozen=True)
+class Found:
+    """The setup file discovery chose, and the other setup files beside it that lost."""
+
+    path: Path
+    ignored: tuple[Path, ...] = ()
+
+    def note(self) -> str:
+        """`setup from ../advisor.yaml (advisor.toml ignored)`, paths relative to the working directory."""
+        ignored = f" ({', '.join(p.name for p in self.ignored)} ignored)" if self.ignored else ""
+        return f"setup from {files.shown(os.path.relpath(self.path))}{ignored}"
+
+
+def find(start: Path) -> Found | None:
+    """The project's setup file: in `start` or the nearest folder above it, up to the repository root.
+
+    The search stops at the first folder holding a setup file, at a folder with `.git` (the repository
+    root, searched itself) or at the filesystem root. Within a folder, `CANDIDATES` order decides.
+    """
+    start = start.absolute()
+    for folder in (start, *start.parents):
+        present = [folder / name for name in CANDIDATES if _is_setup_file(folder / name)]
+        if present:
+            return Found(present[0], tuple(present[1:]))
+        if (folder / ".git").exists():
+            return None
     return None
+
+
+def discover(start: Path) -> Path | None:
+    """The path `find` chooses, or None."""
+    found = find(start)
+    return found.path if found else None
+
+
+def _is_setup_file(path: Path) -> bool:
+    if not files.is_regular(path):
+        return False
+    if path.name != "pyproject.toml":
+        return True
+    import tomllib
+
+    try:
+        data = tomllib.loads(files.read_text(path, field="--setup", limit=SIZE_LIMIT))
+    except (InputError, ValueError, RecursionError):
+        return False  # a broken or huge pyproject is not ours to report unless asked for with --setup
+    return _advisor_table(data) is not None
 
 
 def key_lines(path: Path) -> dict[str, int]:
@@ -83,8 +138,8 @@ def key_lines(path: Path) -> dict[str, int]:
 
     lines: dict[str, int] = {}
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = files.read_text(path, field="--setup", limit=SIZE_LIMIT)
+    except InputError:
         return lines
     pattern = re.compile(r'^\s*"?([A-Za-z_][\w-]*)"?\s*[:=]')
     for number, line in enumerate(text.splitlines(), start=1):

@@ -14,7 +14,7 @@ from advisor import cli, fields
 
 def test_example_command_ranks_class_weighting_with_right_numbers(run_json):
     report = run_json("--gpu-mem", "8", "--imbalance", "1:20")
-    assert report["setup"] == {"gpu_mem_gb": 8.0, "class_ratio": "1:20"}
+    assert report["setup"] == {"gpu_mem_gib": 8.0, "class_ratio": "1:20"}
     assert report["facts"]["class_weight_minority"] == pytest.approx(10.5)
     assert report["facts"]["class_weight_majority"] == pytest.approx(0.525)
     first = report["advice"][0]
@@ -62,7 +62,7 @@ def test_setup_files_in_three_formats_and_flags_override(tmp_path, run_json, suf
     path = tmp_path / f"setup{suffix}"
     path.write_text(text)
     report = run_json("--setup", path, "--gpu-mem", "24")
-    assert report["setup"]["gpu_mem_gb"] == 24.0
+    assert report["setup"]["gpu_mem_gib"] == 24.0
     assert report["setup"]["class_ratio"] == "1:20"
     assert report["setup"]["symptoms"] == ["out-of-memory"]
 
@@ -124,12 +124,12 @@ def test_rules_validate_reports_problems_with_exit_1(tmp_path, run_cli):
     good = tmp_path / "good.yaml"
     good.write_text(GOOD)
     code, out, _ = run_cli("rules", "validate", good)
-    assert code == 0 and "1 rules checked, 2 examples run, 0 problems" in out
+    assert code == 0 and "1 rule checked, 2 examples run, 0 problems" in out
     bad = tmp_path / "bad.yaml"
     bad.write_text(GOOD.replace("TST001", "TST002").replace('silent: [{class_ratio: "1:2"}]',
                                                             'silent: [{class_ratio: "1:50"}]'))
     code, out, err = run_cli("rules", "validate", bad)
-    assert code == 1 and "bad.yaml" in err and "TST002" in err and "1 problems" in out
+    assert code == 1 and "bad.yaml" in err and "TST002" in err and "1 problem" in out
 
 
 def test_extra_rules_from_flag_and_setup_file(tmp_path, run_json):
@@ -151,13 +151,13 @@ def test_bad_extra_rules_exit_2_with_file_and_rule(tmp_path, run_cli):
 
     (tmp_path / "x.yaml").write_text(GOOD.replace("imbalance_ratio >= 4", "gpu_mem < 16"))
     code, _, err = run_cli("diagnose", "--rules", tmp_path)
-    assert code == 2 and "x.yaml" in err and "TST001" in err and "gpu_mem_gb" in err
+    assert code == 2 and "x.yaml" in err and "TST001" in err and "gpu_mem_gib" in err
 
 
 def test_facts_command_lists_derived_facts(run_cli):
     code, out, _ = run_cli("facts", "--format", "json")
     names = {row["name"] for row in json.loads(out)}
-    assert code == 0 and {"imbalance_ratio", "class_weight_minority", "gpu_mem_gb"} <= names
+    assert code == 0 and {"imbalance_ratio", "class_weight_minority", "gpu_mem_gib"} <= names
 
 
 def test_python_dash_m_and_json_path_stays_lean():
