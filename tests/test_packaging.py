@@ -1,5 +1,6 @@
 """The wheel ships every subpackage and the rule files (CI also installs the wheel and runs it)."""
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -10,3 +11,34 @@ def test_every_subpackage_is_listed_for_the_wheel():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "advisor").rglob("__init__.py")}
     assert found | {"advisor.rules"} == listed
+
+
+DISTRIBUTION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"]
+# Where people read install lines and extras hints: the docs, the messages under advisor/, the scripts.
+TEXTS = ["README.md", "ARCHITECTURE.md", "rules/README.md", "advisor/**/*.py", "scripts/*.py", "tests/**/*.py", ".ci/run"]
+
+
+def _install_targets(text: str):
+    """The requirement names after each `pip install` (paths like `.` or `'.[test]'` name no project)."""
+    for line in re.findall(r"pip install ([^\n`]*)", text):
+        for word in line.split("&&")[0].split("#")[0].split():
+            word = word.strip("'\"(),;")
+            if word and not word.startswith(("-", ".", "/", "$", "~")):
+                yield re.match(r"[\w.-]*", word).group(0)
+
+
+def test_the_distribution_name_is_not_the_unrelated_advisor_on_pypi():
+    assert DISTRIBUTION == "training-advisor"
+    assert (ROOT / "advisor" / "__init__.py").is_file()  # the import package keeps its name
+
+
+def test_every_install_line_and_extras_hint_names_this_distribution():
+    """A bare `advisor`, with or without extras, is an unrelated project on PyPI."""
+    wrong = []
+    for pattern in TEXTS:
+        for path in sorted(ROOT.glob(pattern)):
+            text = path.read_text(encoding="utf-8")
+            wrong += [f"{path.relative_to(ROOT)}: pip install {name}" for name in _install_targets(text)
+                      if name.lower() == "advisor"]
+            wrong += [f"{path.relative_to(ROOT)}: {hint}" for hint in re.findall(r"(?<![\w-])advisor\[\w+\]", text)]
+    assert not wrong, f"use {DISTRIBUTION!r}: " + "; ".join(wrong)

@@ -11,7 +11,8 @@ import importlib.util
 
 import pytest
 
-pytest.importorskip("numpy", reason="the snippet test needs the test extras: pip install -e '.[test]'")
+pytest.importorskip("numpy", reason="the snippet test needs the test extras (pip install -e '.[test]'); "
+                                    "the core suite runs without them: python -m pytest -m 'not heavy'")
 
 from tests.snippets import contexts  # noqa: E402  first: sets the Keras backend and hub offline mode
 from tests.snippets import cases as snippet_cases  # noqa: E402
@@ -20,7 +21,7 @@ from tests.snippets import checks, report, runner  # noqa: E402
 MIN_EXECUTED = 0.90
 # Libraries warn about their own internals thousands of times a run; warnings raised at a line of a
 # snippet (module __main__) still show in the summary.
-pytestmark = [pytest.mark.filterwarnings(f"ignore::Warning:{lib}(\\.|$)") for lib in (
+pytestmark = [pytest.mark.heavy] + [pytest.mark.filterwarnings(f"ignore::Warning:{lib}(\\.|$)") for lib in (
     "keras", "torch", "transformers", "accelerate", "peft", "datasets", "sklearn", "imblearn", "shap", "lime",
     "captum", "opacus", "optuna", "lightning", "lightning_fabric", "pytorch_lightning", "torchao", "bitsandbytes",
     "numpy", "scipy", "matplotlib", "pandas", "joblib", "tensorboard")]

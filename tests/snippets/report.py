@@ -12,7 +12,7 @@ RUNS: dict[str, Counter] = defaultdict(Counter)
 
 
 def lines() -> list[str]:
-    if not SNIPPETS:
+    if not RUNS:  # no snippet ran (deselected by -m "not heavy", or only the compile checks): nothing to count
         return []
     out = [f"{'framework':<12} {'snippets':>8} {'executed':>9} {'cpu-variant':>12} {'compile-only':>13}"
            f" {'runs passed':>12}"]
