@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import AdvisorError, InputError, RuleError
+from advisor.errors import AdvisorError, InputError, RuleError
 
 __all__ = ["diagnose", "Setup", "Report", "Advice", "Monitor", "AdvisorError", "InputError", "RuleError"]
 __version__ = "0.1.0"
 
-_LAZY = {"diagnose": "api", "Setup": "models", "Report": "models", "Advice": "models", "Monitor": "monitor"}
+_LAZY = {"diagnose": "api", "Setup": "models", "Report": "models", "Advice": "models", "Monitor": "live.monitor"}
 
 
 def __getattr__(name: str) -> Any:

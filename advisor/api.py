@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import pipeline
-from .models import Report, Setup
+from advisor import pipeline
+from advisor.models import Report, Setup
 
 
 def diagnose(setup: Any = None, /, *, rules: tuple[str | Path, ...] | list[str | Path] = (), top: int | None = None,

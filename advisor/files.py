@@ -14,7 +14,7 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import InputError
+from advisor.errors import InputError
 
 MIB = 2**20
 # Hand-written files (setup files, rule files, training configs): far above any real one.

@@ -10,8 +10,8 @@ from typing import Any, Literal, Mapping, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
-from . import fields
-from .errors import InputError
+from advisor.setup import fields
+from advisor.errors import InputError
 
 
 def _annotation(field: fields.Field) -> Any:

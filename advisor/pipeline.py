@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from . import engine, fields, rulebook
+from advisor.rank import engine
+from advisor.setup import fields
+from advisor.rulebook import loader as rulebook
 
 _BOOKS_KEPT = 8  # distinct rule-path sets one process keeps parsed
 _books: OrderedDict[tuple[Any, ...], rulebook.Rulebook] = OrderedDict()
@@ -39,7 +41,7 @@ def advise(setup: Mapping[str, Any], *, log: str | Path | None = None, rules: It
     normalized = fields.normalize_setup(dict(setup))
     analysis = None
     if log is not None:
-        from . import logs
+        from advisor import logs
 
         analysis = logs.analyze(log)
         normalized = logs.merge_symptoms(normalized, analysis)

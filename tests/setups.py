@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from advisor import fields, gpus
+from advisor.setup import fields, gpus
 
 
 def _numberish(low: float, high: float) -> st.SearchStrategy:

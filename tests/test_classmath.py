@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from advisor import classmath, facts, fields
+from advisor.estimate import classmath
+from advisor.facts import derive as facts
+from advisor.setup import fields
 from advisor.errors import InputError
 
 COUNTS = st.lists(st.integers(1, 10**6), min_size=2, max_size=12)

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor import cli, fields
+from advisor import cli
+from advisor.setup import fields
 
 
 def test_example_command_ranks_class_weighting_with_right_numbers(run_json):

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import advisor
-from advisor import cli
+from advisor.cli import core as cli
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -182,7 +182,7 @@ def test_a_huge_value_is_not_echoed_whole(run_cli):
 
 
 def test_an_internal_error_is_one_line_asking_for_a_report(run_cli, monkeypatch):
-    from advisor import catalog
+    from advisor.render import catalog
 
     def broken():
         raise KeyError("a bug")

@@ -4,9 +4,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor import facts, rulebook
-from advisor.conditions import ConditionError
-from advisor.conditions import compile_condition as compile_with_bounds
+from advisor.facts import derive as facts
+from advisor.rulebook import loader as rulebook
+from advisor.rulebook.conditions import ConditionError
+from advisor.rulebook.conditions import compile_condition as compile_with_bounds
 
 
 def compile_condition(source, specs):

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor import detectors
+from advisor.detect import detectors
 from advisor.logs import analyze
 
 FIXTURES = Path(__file__).parent / "fixtures" / "logs"
@@ -176,7 +176,7 @@ def test_thresholds_can_be_changed():
 
 
 def test_every_symptom_id_is_in_the_vocabulary():
-    from advisor.fields import SYMPTOMS
+    from advisor.setup.fields import SYMPTOMS
 
     assert set(detectors.SYMPTOMS) <= set(SYMPTOMS)
     for symptom in detectors.SYMPTOMS:

@@ -4,7 +4,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor import engine, facts, fields, rulebook
+from advisor.rank import engine
+from advisor.facts import derive as facts
+from advisor.setup import fields
+from advisor.rulebook import loader as rulebook
 
 from .setups import setups
 

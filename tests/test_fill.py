@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor import fields
+from advisor.setup import fields
 from advisor import fill as filler
 from advisor.errors import AdvisorError
 

@@ -2,7 +2,9 @@
 
 import pytest
 
-from advisor import engine, fields, rulebook
+from advisor.rank import engine
+from advisor.setup import fields
+from advisor.rulebook import loader as rulebook
 
 BOOK = rulebook.load_rulebook()[0]
 

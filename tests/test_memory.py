@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor import architectures, facts, fields, memory, modelconfig
+from advisor.setup import architectures, fields, modelconfig
+from advisor.facts import derive as facts
+from advisor.estimate import memory
 from advisor.errors import InputError
 
 GB = 1e9 / 2**30  # one decimal GB in GiB
@@ -297,7 +299,7 @@ def test_every_number_at_its_bounds_gives_finite_facts_and_json(model, numbers, 
     setup = fields.normalize_setup(raw)
     derived = facts.derive(setup)
     assert all(math.isfinite(v) for v in derived.values() if isinstance(v, float))
-    from advisor.memory_cli import memory_report
+    from advisor.cli.memory import memory_report
 
     json.dumps(memory_report(setup, margin=0.1), allow_nan=False)  # no Infinity in the JSON
 

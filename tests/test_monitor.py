@@ -25,7 +25,7 @@ EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
 
 def test_monitor_is_exported_lazily():
     code = ("import sys, advisor\n"
-            "assert 'advisor.monitor' not in sys.modules and 'pydantic' not in sys.modules\n"
+            "assert 'advisor.live.monitor' not in sys.modules and 'pydantic' not in sys.modules\n"
             "m = advisor.Monitor(advise=False)\n"
             "m.update(1, loss=0.5)\n"
             "assert 'pydantic' not in sys.modules, 'findings without advice need no pydantic'\n")

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import advisor
-from advisor import cli, fields
+from advisor import cli
+from advisor.setup import fields
 
 FIELDS = {f.key: f for f in fields.FIELDS if f.name != "model_config"}  # model_config names a file: test_setup
 

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor import architectures, fields, memory, planner
+from advisor.setup import architectures, fields
+from advisor.estimate import memory, planner
 
 SETUPS = st.fixed_dictionaries({
     "model": st.sampled_from(sorted(architectures.CATALOG)),

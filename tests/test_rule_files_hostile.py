@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor import rulebook, templates, yamlfile
+from advisor.rulebook import loader as rulebook, templates, yamlfile
 from advisor.errors import RuleError
 
 from .test_rulebook import GOOD

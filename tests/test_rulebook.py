@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor import rulebook
+from advisor.rulebook import loader as rulebook
 from advisor.errors import RuleError
 
 GOOD = """\
@@ -139,7 +139,7 @@ def test_an_unwritable_cache_does_not_stop_loading(tmp_path, monkeypatch):
 def test_explain_shows_the_condition_as_a_tree_and_each_boost_apart(tmp_path):
     from rich.console import Console
 
-    from advisor import engine
+    from advisor.rank import engine
     from advisor.render import explain
 
     text = GOOD.replace("when: imbalance_ratio >= 4", "when: imbalance_ratio >= 4 and not imbalance_ratio < 4").replace(

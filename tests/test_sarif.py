@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor import rulebook
+from advisor.rulebook import loader as rulebook
 
 SETUP = ["--gpu-mem", "8", "--imbalance", "1:20", "--symptom", "nan-loss", "--precision", "fp16"]
 OFFICIAL_SCHEMA = Path(__file__).parent / "fixtures" / "sarif" / "sarif-schema-2.1.0.json"

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from advisor import fields, schema
+from advisor.setup import fields
+from advisor.render import schema
 from advisor.errors import InputError
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"
@@ -38,7 +39,7 @@ def test_setup_schema_accepts_what_the_parser_accepts_and_rejects_typos():
 
 def test_rule_files_validate_against_the_rule_schema():
     jsonschema = pytest.importorskip("jsonschema")
-    from advisor import rulebook, yamlfile
+    from advisor.rulebook import loader as rulebook, yamlfile
 
     validator = jsonschema.Draft7Validator(schema.rules_schema())
     files = rulebook.rule_files(rulebook.builtin_dir())

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor import fields
+from advisor.setup import fields
 from advisor.errors import InputError
 
 from .setups import setups

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor import setupfile
+from advisor.setup import setupfile
 
 
 def _one_line_error(code, out, err, *needles):

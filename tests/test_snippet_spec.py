@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor import rulebook
+from advisor.rulebook import loader as rulebook
 
 RULE = """\
 rules:

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor import rulebook, templates
-from advisor.templates import Placeholder, TemplateError
+from advisor.rulebook import loader as rulebook, templates
+from advisor.rulebook.templates import Placeholder, TemplateError
 
 
 def check(text, kind="number"):

@@ -18,7 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from advisor import engine, fields, rulebook
+from advisor.rank import engine
+from advisor.setup import fields
+from advisor.rulebook import loader as rulebook
 from advisor.render import cli_hint, human_count, json_format, markdown, setup_line, shown_code, sources_text
 from advisor.render import terminal
 

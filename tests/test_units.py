@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor import units
+from advisor.setup import units
 
 
 @pytest.mark.parametrize("raw, expected", [

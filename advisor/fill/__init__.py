@@ -27,9 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import AdvisorError
-from . import families, formats, values
-from .writing import write_atomic
+from advisor.errors import AdvisorError
+from advisor.fill import families, formats, values
+from advisor.fill.writing import write_atomic
 
 __all__ = ["Result", "disagreement_message", "fill_text", "write_atomic"]
 

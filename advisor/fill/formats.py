@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..errors import InputError
+from advisor.errors import InputError
 
 Path_ = tuple  # a value's address: map keys (str) and list indices (int)
 

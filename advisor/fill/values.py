@@ -13,8 +13,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .. import facts as facts_mod
-from .. import classmath, fields, units
+from advisor.facts import derive as facts_mod
+from advisor.estimate import classmath
+from advisor.setup import fields, units
 
 
 class Missing(Exception):
@@ -38,7 +39,8 @@ class Context:
     @property
     def strategies(self) -> set[str]:
         if self._strategies is None:
-            from .. import engine, rulebook
+            from advisor.rank import engine
+            from advisor.rulebook import loader as rulebook
 
             book, _ = rulebook.load_rulebook(self._rule_paths)
             self._strategies = {item["strategy"] for item in engine.run(book, self.setup)["advice"]}
@@ -167,13 +169,13 @@ def _counts(ctx: Context) -> list[int]:
 
 
 def _class_weights(ctx: Context) -> list[float]:
-    from .. import classmath
+    from advisor.estimate import classmath
 
     return [_round4(w) for w in classmath.balanced_weights(_counts(ctx))]
 
 
 def _pos_weight(ctx: Context) -> float | list[float]:
-    from .. import classmath
+    from advisor.estimate import classmath
 
     if "class_counts" in ctx.setup:
         counts = _counts(ctx)

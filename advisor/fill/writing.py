@@ -25,8 +25,8 @@ import stat
 import tempfile
 from pathlib import Path
 
-from ..errors import AdvisorError
-from ..files import shown
+from advisor.errors import AdvisorError
+from advisor.files import shown
 
 TEMP_TAG = ".advisor-fill-"
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .. import files
-from ..errors import InputError
-from . import columns, plain, source
+from advisor import files
+from advisor.errors import InputError
+from advisor.logs import columns, plain, source
 
 FORMATS = ("hf-trainer", "lightning", "keras", "csv", "jsonl", "tensorboard")
 CURVES = ("loss", "val_loss")
@@ -32,7 +32,7 @@ CURVES = ("loss", "val_loss")
 
 def detect_format(path: str | Path) -> str:
     """The format of a log file or folder; InputError when it is none of FORMATS."""
-    from . import hf_trainer, keras, lightning, tensorboard
+    from advisor.logs import hf_trainer, keras, lightning, tensorboard
 
     path = Path(path)
     if os.path.isdir(path):  # never raises; anything else is opened through files.open_regular, which says why not
@@ -80,7 +80,7 @@ def _one_json_line(text: str) -> bool:
 
 def read_log(path: str | Path, fmt: str | None = None) -> Iterator[plain.Record]:
     """Records of a log, streamed; `fmt` overrides auto-detection."""
-    from . import hf_trainer, keras, lightning, tensorboard
+    from advisor.logs import hf_trainer, keras, lightning, tensorboard
 
     path = Path(path)
     fmt = fmt or detect_format(path)
@@ -149,7 +149,7 @@ class Analysis:
 
 def analyze(path: str | Path, fmt: str | None = None, *, thresholds: Any = None) -> Analysis:
     """Stream a log through every detector; InputError for a file that cannot be read."""
-    from .. import detectors
+    from advisor.detect import detectors
 
     path = Path(path)
     fmt = fmt or detect_format(path)
@@ -230,7 +230,7 @@ def blocks(records: Iterator[plain.Record], size: int) -> Iterator[plain.Record]
 
 def merge_symptoms(setup: dict[str, Any], analysis: Analysis) -> dict[str, Any]:
     """The setup with the detected symptoms added to the declared ones, normalised again."""
-    from .. import fields
+    from advisor.setup import fields
 
     declared = setup.get("symptoms", ())
     merged = dict(setup)

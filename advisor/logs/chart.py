@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import InputError
+from advisor.errors import InputError
 
 MARKS = {"loss": "•", "val_loss": "o"}
 FIGURE_SUFFIXES = (".png", ".svg", ".html")

@@ -78,8 +78,8 @@ def canonical_metric(name: str) -> str:
         else:
             match = classify(name)
             if match is None or match[0] not in METRICS:
-                from ..errors import InputError
-                from ..units import nearest
+                from advisor.errors import InputError
+                from advisor.setup.units import nearest
 
                 raise InputError(name, f"not a metric the monitor knows{nearest(name, METRICS)} "
                                        f"(known: {', '.join(METRICS)})")

@@ -15,9 +15,9 @@ import re
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from .. import files
-from ..errors import InputError
-from . import plain, source
+from advisor import files
+from advisor.errors import InputError
+from advisor.logs import plain, source
 
 SUMMARY_KEYS = ("train_runtime", "total_flos")
 MAX_VALUE = 64 * files.MIB  # one entry of log_history (or another top-level value); real ones are tiny

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from . import columns, plain
+from advisor.logs import columns, plain
 
 
 def looks_like(header: list[str]) -> bool:

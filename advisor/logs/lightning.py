@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Iterator
 
-from . import columns, plain
+from advisor.logs import columns, plain
 
 
 def looks_like(header: list[str]) -> bool:

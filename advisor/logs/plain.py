@@ -14,9 +14,9 @@ import math
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from ..errors import InputError
-from ..files import shown
-from . import columns, source
+from advisor.errors import InputError
+from advisor.files import shown
+from advisor.logs import columns, source
 
 MISSING = frozenset({"", "na", "n/a", "none", "null", "-"})
 Record = dict[str, float]

@@ -14,8 +14,8 @@ import zlib
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from .. import files
-from ..errors import InputError
+from advisor import files
+from advisor.errors import InputError
 
 MAX_LINE = 1 * files.MIB  # a CSV row or a JSON Lines record; real ones are under a kilobyte
 

@@ -11,9 +11,9 @@ import os
 from pathlib import Path
 from typing import Iterator
 
-from .. import files
-from ..errors import InputError
-from . import columns, plain
+from advisor import files
+from advisor.errors import InputError
+from advisor.logs import columns, plain
 
 
 def is_event_file(path: Path) -> bool:

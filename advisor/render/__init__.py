@@ -26,7 +26,7 @@ def human_count(value: int) -> str:
 
 def human_value(name: str, value: Any) -> str:
     """A setup value as people read it; the JSON keeps the exact value."""
-    from ..fields import BY_NAME
+    from advisor.setup.fields import BY_NAME
 
     field = BY_NAME.get(name)
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -55,7 +55,7 @@ def cli_hint(missing: dict, mark: str = "") -> str:
 
     `mark` wraps each of the two (a backtick for markdown).
     """
-    from ..engine import hint_text
+    from advisor.rank.engine import hint_text
 
     how = f"{mark}{missing['flag']}{mark} / {mark}{missing['field']}:{mark}"
     return hint_text(missing["field"], missing["rules"], how=how)

@@ -19,7 +19,7 @@ class Location:
     lines: dict[str, int]
 
     def line_for(self, item: dict[str, Any]) -> int:
-        from ..facts import SPECS
+        from advisor.facts.derive import SPECS
 
         for reason in item["why"]:
             for name in reason["facts"]:
@@ -33,7 +33,7 @@ class Location:
 
 def setup_location(setup_file: Path | None) -> Location | None:
     """The setup file given or discovered, as a path relative to the working directory."""
-    from .. import setupfile
+    from advisor.setup import setupfile
 
     path = setup_file or setupfile.discover(Path.cwd())
     if path is None:
@@ -48,7 +48,7 @@ def setup_location(setup_file: Path | None) -> Location | None:
 def render(kind: str, report: dict[str, Any], book, setup_file: Path | None) -> str:
     location = setup_location(setup_file)
     if kind == "sarif":
-        from . import sarif
+        from advisor.render import sarif
         return sarif.render(report, book, location) + "\n"
-    from . import github
+    from advisor.render import github
     return github.render(report, location, summary_path=os.environ.get("GITHUB_STEP_SUMMARY") or None)

@@ -44,7 +44,7 @@ def render(report: dict[str, Any], location=None, *, summary_path: str | None = 
         (lines if counts[kind] <= LIMIT else overflow).append(item)
     out = [annotation(item, location) for item in lines]
     if summary_path:
-        from . import markdown
+        from advisor.render import markdown
 
         note = ""
         if overflow:

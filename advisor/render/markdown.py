@@ -2,7 +2,7 @@
 
 import re
 
-from . import cli_hint, setup_line, shown_code, sources_text
+from advisor.render import cli_hint, setup_line, shown_code, sources_text
 
 
 def fence(code: str) -> str:

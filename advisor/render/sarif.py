@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import __version__, templates
-from . import json_format
+from advisor import __version__
+from advisor.rulebook import templates
+from advisor.render import json_format
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVEL = {"high": "error", "medium": "warning", "low": "note"}

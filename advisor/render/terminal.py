@@ -14,7 +14,7 @@ from rich.segment import Segment, Segments
 from rich.syntax import Syntax
 from rich.text import Text
 
-from . import cli_hint, setup_line, shown_code, sources_text
+from advisor.render import cli_hint, setup_line, shown_code, sources_text
 
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 _RULE = "─"

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from advisor import fields
+from advisor.setup import fields
 
 # The failure classes: the columns of scripts/fuzz.py's table.
 TRACEBACK = "tracebacks"

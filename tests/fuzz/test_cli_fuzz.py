@@ -4,7 +4,7 @@ never an impossible value accepted (issue 9)."""
 from __future__ import annotations
 
 import pytest
-from advisor import fields
+from advisor.setup import fields
 from hypothesis import given
 
 from . import harness

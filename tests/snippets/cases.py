@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from advisor import engine, facts, fields, rulebook, templates
+from advisor.rank import engine
+from advisor.facts import derive as facts
+from advisor.setup import fields
+from advisor.rulebook import loader as rulebook, templates
 from advisor.errors import InputError
 
 from .contexts import BASE_PACKAGES, Shape, shape_for

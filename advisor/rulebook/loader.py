@@ -21,9 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import conditions, facts, fields, files, templates, yamlfile
-from .errors import InputError, RuleError
-from .units import nearest
+from advisor.rulebook import conditions, templates, yamlfile
+from advisor.facts import derive as facts
+from advisor.setup import fields
+from advisor import files
+from advisor.errors import InputError, RuleError
+from advisor.setup.units import nearest
 
 SEVERITIES = ("high", "medium", "low")
 FRAMEWORKS = ("pytorch", "keras", "huggingface", "sklearn", "lightning", "tensorflow")
@@ -47,9 +50,9 @@ MESSAGE_CHARS = 300  # an error line echoes at most this much
 
 def builtin_dir() -> Path:
     """`rules/` beside the package in a checkout, `advisor/rules/` in an installed wheel."""
-    here = Path(__file__).resolve().parent
-    checkout = here.parent / "rules"
-    return checkout if (checkout / STRATEGY_FILE).is_file() else here / "rules"
+    package = Path(__file__).resolve().parent.parent  # advisor/
+    checkout = package.parent / "rules"
+    return checkout if (checkout / STRATEGY_FILE).is_file() else package / "rules"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Training-framework callbacks that run `advisor.Monitor` (optional extras, imported only when used).
 
-    from advisor.callbacks.huggingface import AdvisorCallback   # transformers.Trainer
-    from advisor.callbacks.lightning import AdvisorCallback     # lightning.Trainer
-    from advisor.callbacks.keras import AdvisorCallback         # keras Model.fit
+    from advisor.live.callbacks.huggingface import AdvisorCallback   # transformers.Trainer
+    from advisor.live.callbacks.lightning import AdvisorCallback     # lightning.Trainer
+    from advisor.live.callbacks.keras import AdvisorCallback         # keras Model.fit
 
 Each reports new findings (with the top advice) as they appear, through
 `on_finding` (default: print to stderr), and stops training on a finding in
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, Iterable
 
-from .. import detectors
+from advisor.detect import detectors
 
 
 def print_finding(finding: detectors.Finding) -> None:
@@ -28,7 +28,7 @@ class MonitorMixin:
 
     def _init_monitor(self, setup: Any, stop: bool, stop_on: Iterable[str],
                       on_finding: Callable[[detectors.Finding], None] | None, advise: bool) -> None:
-        from ..monitor import Monitor
+        from advisor.live.monitor import Monitor
 
         self.monitor = Monitor(setup, stop_on=stop_on, advise=advise)
         self.stop = stop

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
-from . import classmath, fields, gpus, memory, units
+from advisor.estimate import classmath, memory
+from advisor.setup import fields, gpus, units
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import fields, units
+from advisor.setup import fields, units
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 KINDS = ("setup", "rules")
@@ -71,7 +71,7 @@ def setup_schema() -> dict[str, Any]:
 
 
 def rules_schema() -> dict[str, Any]:
-    from . import rulebook
+    from advisor.rulebook import loader as rulebook
 
     strategies, _ = rulebook.load_strategies(rulebook.builtin_dir() / rulebook.STRATEGY_FILE)
     setup = setup_schema()

@@ -11,9 +11,9 @@ from typing import Any, Optional
 
 import typer
 
-from .cli import SETUP_FILE, Format, _load_setup, _with_setup_options, app
-from . import memory as memory_fields
-from .errors import InputError
+from advisor.cli.core import SETUP_FILE, Format, _load_setup, _with_setup_options, app
+from advisor.estimate import memory as memory_fields
+from advisor.errors import InputError
 
 
 def _round(x: float) -> float:
@@ -22,7 +22,7 @@ def _round(x: float) -> float:
 
 def memory_report(setup: dict[str, Any], *, margin: float) -> dict[str, Any]:
     """The `advisor memory --format json` object for a normalised setup; every amount is GiB (`*_gib`)."""
-    from . import memory, planner
+    from advisor.estimate import memory, planner
 
     w = memory.workload_from_setup(setup)
     if w is None:
@@ -115,7 +115,7 @@ def memory_command(
     normalized, _ = _load_setup(setup, setup_values, [])
     report = memory_report(normalized, margin=margin)
     if format is Format.json:
-        from .render import json_format
+        from advisor.render import json_format
         print(json_format.dumps(report))
     elif format is Format.markdown:
         print(_markdown(report))
@@ -125,7 +125,8 @@ def memory_command(
 
 def imbalance_summary(setup: dict[str, Any]):
     """The classmath summary for a normalised setup: from class counts, else from the class ratio."""
-    from . import classmath, units
+    from advisor.estimate import classmath
+    from advisor.setup import units
 
     if setup.get("class_counts"):
         return classmath.summarize(classmath.setup_counts(setup))
@@ -152,7 +153,7 @@ def imbalance_command(
     normalized, _ = _load_setup(setup, setup_values, [])
     summary = imbalance_summary(normalized).as_dict()
     if format is Format.json:
-        from .render import json_format
+        from advisor.render import json_format
         print(json_format.dumps(summary))
         return
     order, assumptions = summary.pop("order"), summary.pop("assumptions")

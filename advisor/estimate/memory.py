@@ -57,8 +57,8 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import architectures
-from .architectures import Architecture
+from advisor.setup import architectures
+from advisor.setup.architectures import Architecture
 
 GIB = 2**30
 CUDA_CONTEXT_GIB = 0.5
@@ -363,7 +363,7 @@ def estimate_key(setup: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
 def architecture_for(setup: dict[str, Any]) -> Architecture | None:
     """The model the setup describes: catalog name, config.json, or parameter count (rough)."""
     if setup.get("model_config"):
-        from . import modelconfig
+        from advisor.setup import modelconfig
         return modelconfig.read(setup["model_config"])
     if setup.get("model"):
         return architectures.lookup(setup["model"])

@@ -32,8 +32,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import gpus, memory
-from .memory import Estimate, Workload
+from advisor.setup import gpus
+from advisor.estimate import memory
+from advisor.estimate.memory import Estimate, Workload
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from . import units
+from advisor.setup import units
 
 
 def setup_counts(setup: dict) -> list[int]:

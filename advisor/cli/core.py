@@ -28,9 +28,9 @@ from typing import Any, Optional
 import typer
 import typer.core
 
-from . import fields
-from .errors import AdvisorError
-from .files import shown
+from advisor.setup import fields
+from advisor.errors import AdvisorError
+from advisor.files import shown
 
 # what main prints of an error message at most: a 100k-character flag value must not fill the screen
 MESSAGE_LIMIT = 300
@@ -181,7 +181,7 @@ def _help_when_bare(ctx: typer.Context) -> None:
 
 def _show_version(value: bool) -> None:
     if value:
-        from . import __version__
+        from advisor import __version__
 
         print(f"advisor {__version__}")
         raise typer.Exit(0)
@@ -273,7 +273,7 @@ def _fail_on_exit(fired: list[dict[str, Any]], fail_on: Optional[Severity], exit
     """`--fail-on SEVERITY`: exit 1, saying on stderr how many items are at or above it, when any are."""
     if fail_on is None or exit_zero:
         return
-    from .engine import SEVERITY_ORDER
+    from advisor.rank.engine import SEVERITY_ORDER
 
     hits = sum(SEVERITY_ORDER[item["severity"]] <= SEVERITY_ORDER[fail_on.value] for item in fired)
     if hits:
@@ -289,7 +289,7 @@ def _load_setup(setup_file: Optional[Path], values: dict[str, Any], rules: list[
     Without --setup the nearest project setup file is used, and stderr says which (stdout stays clean
     for JSON): `advisor: setup from ../advisor.yaml (advisor.toml ignored)`.
     """
-    from . import setupfile
+    from advisor.setup import setupfile
 
     raw: dict[str, Any] = {}
     extra_rules: list[Path] = []
@@ -324,7 +324,7 @@ def diagnose(
                                         help="with --log: write the loss curve to FILE.png|.svg|.html"),
 ) -> None:
     """Rank advice for a training setup."""
-    from . import pipeline
+    from advisor import pipeline
 
     if plot is not None and log is None:
         raise AdvisorError("--plot: draws the curve of a training log; give the log with --log PATH")
@@ -333,25 +333,25 @@ def diagnose(
     report, book, analysis = advised.report, advised.book, advised.analysis
     fired = advised.fired  # --fail-on judges every item, not only the --top shown
     if plot is not None:
-        from .logs import chart
+        from advisor.logs import chart
         chart.write_figure(analysis, plot)
     if format is ReportFormat.json:
-        from .render import json_format
+        from advisor.render import json_format
         print(json_format.render(report))
     elif format is ReportFormat.markdown:
-        from .render import markdown
+        from advisor.render import markdown
         print(markdown.render(report))
     elif format in (ReportFormat.sarif, ReportFormat.github):
-        from .render import ci
+        from advisor.render import ci
         print(ci.render(format.value, report, book, setup), end="")
     else:
-        from .render import terminal
+        from advisor.render import terminal
         if analysis is not None:
-            from .logs import chart
+            from advisor.logs import chart
             chart.show(analysis)
         terminal.show(report)
         if explain:
-            from .render import explain as explain_view
+            from advisor.render import explain as explain_view
             explain_view.show(report["explain"])
     _fail_on_exit(fired, fail_on, exit_zero)
 
@@ -362,7 +362,8 @@ def rules_list(
     rules: list[Path] = typer.Option([], "--rules", help="extra folder or file of rules"),
 ) -> None:
     """List every rule: id, strategy, severity, source sections, title."""
-    from . import catalog, rulebook
+    from advisor.render import catalog
+    from advisor.rulebook import loader as rulebook
 
     book, _ = rulebook.load_rulebook(rules)
     rows = catalog.rule_rows(book)
@@ -380,8 +381,9 @@ def rules_show(
     rules: list[Path] = typer.Option([], "--rules", help="extra folder or file of rules"),
 ) -> None:
     """Show one rule in full: condition, texts, code, sources, examples."""
-    from . import catalog, rulebook
-    from .units import nearest
+    from advisor.render import catalog
+    from advisor.rulebook import loader as rulebook
+    from advisor.setup.units import nearest
 
     book, _ = rulebook.load_rulebook(rules)
     rule = book.get(rule_id)
@@ -395,7 +397,7 @@ def rules_validate(
     paths: list[Path] = typer.Argument(..., help="rule files or folders to check"),
 ) -> None:
     """Check rule files (fields, conditions, templates) and run their examples."""
-    from . import rulebook
+    from advisor.rulebook import loader as rulebook
 
     checked, errors = rulebook.validate(paths)
     for error in errors:
@@ -410,7 +412,7 @@ def facts_list(
     format: Format = typer.Option(Format.terminal, "--format", "-f", help="terminal or json"),
 ) -> None:
     """List the facts rules can use: setup fields and derived numbers."""
-    from . import catalog
+    from advisor.render import catalog
 
     rows = catalog.fact_rows()
     if format is Format.json:
@@ -419,8 +421,6 @@ def facts_list(
         catalog.show_facts(rows)
 
 
-from . import memory_cli  # noqa: E402,F401  registers `advisor memory` and `advisor imbalance`
-from . import ci_cli  # noqa: E402,F401  registers `advisor fill` and `advisor schema`
 
 
 def _is_usage_error(exc: BaseException) -> bool:
@@ -487,7 +487,3 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout = stdout
         if before is not None:
             _stdout_errors(before)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -26,10 +26,11 @@ import math
 import warnings
 from typing import Any, Iterable, Mapping, NoReturn
 
-from . import detectors, fields, units
-from .errors import InputError
-from .logs import columns
-from .logs.columns import canonical_metric
+from advisor.detect import detectors
+from advisor.setup import fields, units
+from advisor.errors import InputError
+from advisor.logs import columns
+from advisor.logs.columns import canonical_metric
 
 __all__ = ["Monitor"]
 
@@ -58,7 +59,7 @@ class Monitor:
         self._advise, self._top = advise, top
         self._rules = (rules,) if isinstance(rules, str) or hasattr(rules, "__fspath__") else tuple(rules)
         if advise:
-            from . import pipeline
+            from advisor import pipeline
             pipeline.rulebook_for(self._rules)  # a bad rule file is a RuleError now, not at the first finding
         self._analyzer = detectors.Analyzer(thresholds)
         self._closed = False
@@ -127,8 +128,8 @@ class Monitor:
 
     def _advice_for(self, symptom: str) -> list[Any]:
         """The advice `diagnose` gives for this setup with `symptom` added: the same pipeline, no Setup model."""
-        from . import pipeline
-        from .models import Advice
+        from advisor import pipeline
+        from advisor.models import Advice
 
         symptoms = sorted({*self._setup.get("symptoms", ()), symptom})
         report = pipeline.advise({**self._setup, "symptoms": symptoms}, rules=self._rules, top=self._top).report
@@ -137,7 +138,7 @@ class Monitor:
 
 def _reject(title: str, error: InputError, value: Any) -> NoReturn:
     """Raise bad input as the library does: pydantic's ValidationError, naming the argument."""
-    from .models import validation_error
+    from advisor.models import validation_error
 
     raise validation_error(title, error, value) from None
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from typing import Any, Collection
 
-from . import facts as facts_mod
-from . import fields, templates
-from .rulebook import Rule, Rulebook
+from advisor.facts import derive as facts_mod
+from advisor.setup import fields
+from advisor.rulebook import templates
+from advisor.rulebook.loader import Rule, Rulebook
 
 SEVERITY_BASE = {"high": 30, "medium": 15, "low": 0}
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import facts
-from .rulebook import Rule, Rulebook
+from advisor.facts import derive as facts
+from advisor.rulebook.loader import Rule, Rulebook
 
 
 def rule_rows(book: Rulebook) -> list[dict[str, Any]]:
@@ -32,7 +32,7 @@ def show_table(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    from .render.terminal import hang
+    from advisor.render.terminal import hang
 
     console = Console()
     indent = max((len(r["id"]) for r in rows), default=0) + 2
@@ -47,7 +47,7 @@ def show_facts(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    from .render.terminal import hang
+    from advisor.render.terminal import hang
 
     console = Console()
     for r in rows:
@@ -60,7 +60,7 @@ def show_rule(rule: Rule, book: Rulebook, console=None) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    from .render.terminal import hang, print_code
+    from advisor.render.terminal import hang, print_code
 
     console = console or Console()
     strategy = book.strategies[rule.strategy]

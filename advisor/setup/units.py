@@ -17,7 +17,7 @@ import math
 import re
 from typing import NamedTuple
 
-from .files import shown as _shorten
+from advisor.files import shown as _shorten
 
 # unambiguous (no two parts can match the same digits), so a failed match backtracks in linear time
 _NUMBER = r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[+-]?[0-9]+)?"

@@ -12,9 +12,9 @@ from typing import Optional
 
 import typer
 
-from . import files
-from .cli import SETUP_FILE, _load_setup, _with_setup_options, app, json_stdout
-from .errors import InputError
+from advisor import files
+from advisor.cli.core import SETUP_FILE, _load_setup, _with_setup_options, app, json_stdout
+from advisor.errors import InputError
 
 
 class Family(str, Enum):
@@ -49,8 +49,8 @@ def fill(
     DeepSpeed and plain keys. Prints the filled config unless -o, --in-place,
     --diff or --check says otherwise; the original is never left half-written.
     """
-    from . import fill as filler
-    from .fill import formats
+    from advisor import fill as filler
+    from advisor.fill import formats
 
     if output is not None and in_place:
         raise InputError("--output", "give -o OUT or --in-place, not both")
@@ -100,7 +100,7 @@ def schema(
     kind: SchemaKind = typer.Argument(SchemaKind.setup, help="setup (advisor.yaml) or rules (a rule file)"),
 ) -> None:
     """Print the JSON Schema of the setup file or of the rule file format, for editors."""
-    from . import schema as schemas
+    from advisor.render import schema as schemas
 
     json_stdout()
     sys.stdout.write(schemas.render(kind.value))

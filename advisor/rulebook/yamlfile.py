@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import files
+from advisor import files
 
 # Far above any data file of ours (rule files nest 7 deep); below what would exhaust Python's stack.
 MAX_DEPTH = 32

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import files
-from .errors import InputError
+from advisor import files
+from advisor.errors import InputError
 
 # Keys of a setup file that configure the tool rather than describe the setup.
 TOOL_KEYS = ("rules",)
@@ -56,7 +56,7 @@ def _parse(text: str, suffix: str, where: str) -> Any:
             import tomllib
             return tomllib.loads(text)  # a key given twice is already a TOMLDecodeError
         if suffix in (".yaml", ".yml"):
-            from . import yamlfile
+            from advisor.rulebook import yamlfile
             return yamlfile.load(text)  # refuses duplicate keys, tags and aliases
     except RecursionError:
         raise InputError("--setup", f"{where}: nested too deeply; a setup file is a flat map of setup keys") from None

@@ -30,8 +30,8 @@ import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .facts import FactSpec
-from .units import nearest
+from advisor.facts.derive import FactSpec
+from advisor.setup.units import nearest
 
 
 class ConditionError(ValueError):

@@ -11,10 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .architectures import Architecture
-from . import files, units
-from .classmath import setup_counts
-from .errors import InputError
+from advisor.setup.architectures import Architecture
+from advisor import files
+from advisor.setup import units
+from advisor.estimate.classmath import setup_counts
+from advisor.errors import InputError
 
 _GATED_TYPES = {"llama", "mistral", "mixtral", "qwen2", "qwen3", "gemma", "gemma2", "olmo", "olmo2", "phi3",
                 "granite", "cohere", "internlm2", "deepseek_v2", "yi", "stablelm_epoch"}
@@ -133,7 +134,7 @@ def from_config(config: dict[str, Any], *, name: str = "config") -> Architecture
 
 def fill_setup(setup: dict[str, Any]) -> None:
     """Fill what a named model or class counts imply, unless the setup states it (in place)."""
-    from .architectures import lookup
+    from advisor.setup.architectures import lookup
 
     arch = read(setup["model_config"]) if setup.get("model_config") else \
         lookup(setup["model"]) if setup.get("model") else None

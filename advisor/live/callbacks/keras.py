@@ -6,8 +6,8 @@ from typing import Any, Callable, Iterable
 
 import keras
 
-from .. import detectors
-from . import MonitorMixin
+from advisor.detect import detectors
+from advisor.live.callbacks import MonitorMixin
 
 
 class AdvisorCallback(keras.callbacks.Callback, MonitorMixin):

@@ -6,8 +6,8 @@ from typing import Any, Callable, Iterable
 
 from lightning.pytorch.callbacks import Callback
 
-from .. import detectors
-from . import MonitorMixin
+from advisor.detect import detectors
+from advisor.live.callbacks import MonitorMixin
 
 
 class AdvisorCallback(Callback, MonitorMixin):

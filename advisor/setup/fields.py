@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable
 
-from . import architectures, files, gpus, modelconfig, units
-from .errors import InputError
+from advisor.setup import architectures, gpus, modelconfig, units
+from advisor import files
+from advisor.errors import InputError
 
 MODEL_FAMILIES = ("transformer", "cnn", "rnn", "mlp", "tree", "other")
 TASKS = ("classification", "detection", "segmentation", "language-modeling", "seq2seq", "regression", "other")

@@ -1,0 +1,1 @@
+"""Stage 2, facts: every setup field plus the numbers derived from it, which rules name."""

@@ -1,0 +1,1 @@
+"""Advice during training: the Monitor and the framework callbacks that feed it."""
