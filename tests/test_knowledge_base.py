@@ -128,3 +128,32 @@ def test_hints_name_the_facts_that_decide_the_declared_problem():
     assert {"--gpu", "--lr"} <= set(flags)  # bf16 vs fp32, and whether the rate is off its range
     flags = [m["flag"] for m in diagnose(symptoms=["out-of-memory"])["missing"]]
     assert "--model-params" in flags or "--model" in flags
+
+
+def _ruledocs():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "ruledocs.py"
+    spec = importlib.util.spec_from_file_location("ruledocs_script", path)
+    module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_rule_has_a_current_documentation_page():
+    ruledocs = _ruledocs()
+    stale = ruledocs.stale()
+    assert not stale, f"stale rule pages: {', '.join(stale)}; run {ruledocs.REGENERATE}"
+
+
+def test_a_rule_page_shows_the_rule_firing_with_its_rendered_advice_and_code():
+    ruledocs = _ruledocs()
+    text = ruledocs.page(BOOK, BOOK.get("IMB001"))
+    assert text.startswith(ruledocs.GENERATED) and "# IMB001: " in text
+    for heading in ("## What it does", "## When it fires", "## Why", "## Example", "## The fix, per framework",
+                    "### pytorch", "## Silent on", "## Sources"):
+        assert f"\n{heading}\n" in text, heading
+    assert "class_ratio: \"1:20\"" in text and "10.5" in text  # the example setup, and its numbers filled in
+    assert "{{class_weight_minority" in text  # the template itself, in "What it does" / "Why"

@@ -13,6 +13,19 @@ def test_every_subpackage_is_listed_for_the_wheel():
     assert found | {"advisor.rules"} == listed
 
 
+def test_the_wheel_ships_every_rule_file_and_topic_readme_but_not_the_snippet_checks():
+    """package-data as setuptools reads it (glob, recursive) covers rules/ in every subfolder."""
+    import glob
+
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    source = ROOT / setuptools["package-dir"]["advisor.rules"]
+    shipped = {Path(p) for pattern in setuptools["package-data"]["advisor.rules"]
+               for p in glob.glob(pattern, root_dir=source, recursive=True)}
+    data = {p.relative_to(source) for p in source.rglob("*") if p.suffix in (".yaml", ".md")}
+    assert data == shipped and Path("memory/MEM001.yaml") in shipped and Path("memory/README.md") in shipped
+    assert not [p for p in shipped if p.suffix == ".py"]  # <ID>.check.py: test code, not shipped
+
+
 DISTRIBUTION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"]
 # Where people read install lines and extras hints: the docs, the messages under advisor/, the scripts.
 TEXTS = ["README.md", "ARCHITECTURE.md", "rules/README.md", "advisor/**/*.py", "scripts/*.py", "tests/**/*.py", ".ci/run"]

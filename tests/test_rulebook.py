@@ -141,13 +141,14 @@ def test_explain_shows_the_condition_as_a_tree_and_each_boost_apart(tmp_path):
 
     from advisor.rank import engine
     from advisor.render import explain
+    from advisor.setup import fields
 
     text = GOOD.replace("when: imbalance_ratio >= 4", "when: imbalance_ratio >= 4 and not imbalance_ratio < 4").replace(
         "    why:", "    boost:\n      - when: imbalance_ratio >= 10\n        add: 5\n"
                    "      - when: imbalance_ratio >= 50\n        add: 3\n    why:")
     load(tmp_path, text)
     book, _ = rulebook.load_rulebook([tmp_path / "team.yaml"])
-    report = engine.run(book, {"class_ratio": "1:20"}, explain=True)
+    report = engine.run(book, fields.normalize_setup({"class_ratio": "1:20"}), explain=True)
     entry = next(e for e in report["explain"] if e["rule"] == "TST001")
     assert entry["fired"] is True and entry["when"]["op"] == "and"
     assert entry["when"]["parts"][1]["op"] == "not" and entry["when"]["parts"][1]["result"] is True
@@ -160,3 +161,60 @@ def test_explain_shows_the_condition_as_a_tree_and_each_boost_apart(tmp_path):
     assert "        ✓ not" in lines and any(line.startswith("            ✗ imbalance_ratio < 4") for line in lines)
     assert any(line.startswith("    boost +5: ✓ imbalance_ratio >= 10") for line in lines)
     assert any(line.startswith("    boost +0 of +3: ✗ imbalance_ratio >= 50") for line in lines)
+
+
+# ------------------------------------------------------------------ layout of the built-in rules
+
+@pytest.fixture
+def builtin_copy(tmp_path, monkeypatch):
+    """A copy of the built-in rules that the loader takes for the built-ins."""
+    import shutil
+
+    copy = tmp_path / "rules"
+    shutil.copytree(rulebook.builtin_dir(), copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    monkeypatch.setattr(rulebook, "builtin_dir", lambda: copy)
+    return copy
+
+
+def test_the_builtin_rules_are_one_to_a_file_in_their_topic_folder():
+    base = rulebook.builtin_dir()
+    for rule in rulebook.load_rulebook()[0].rules:
+        path = Path(rule.file).resolve().relative_to(base.resolve())
+        assert path == Path(rulebook.TOPICS[rule.id.rstrip("0123456789")], f"{rule.id}.yaml"), rule.id
+
+
+@pytest.mark.parametrize("move", [("memory/MEM001.yaml", "stability/MEM001.yaml"),
+                                  ("memory/MEM001.yaml", "memory/MEM099.yaml"),
+                                  ("memory/MEM001.yaml", "MEM001.yaml")])
+def test_a_builtin_rule_in_the_wrong_place_is_a_load_error_naming_file_and_id(builtin_copy, move):
+    old, new = move
+    (builtin_copy / old).rename(builtin_copy / new)
+    _, errors = rulebook.load_rulebook(collect=True)
+    assert [(e.rule, Path(e.file).name, "belongs in memory/MEM001.yaml" in e.message) for e in errors] \
+        == [("MEM001", Path(new).name, True)]
+
+
+def test_a_builtin_file_with_two_rules_or_an_unknown_prefix_is_refused(builtin_copy):
+    second = (builtin_copy / "memory" / "MEM002.yaml").read_text().removeprefix("rules:\n")
+    (builtin_copy / "memory" / "MEM002.yaml").unlink()
+    with open(builtin_copy / "memory" / "MEM001.yaml", "a") as f:
+        f.write(second)
+    (builtin_copy / "memory" / "ZZZ001.yaml").write_text(GOOD.replace("TST001", "ZZZ001"))
+    _, errors = rulebook.load_rulebook(collect=True)
+    messages = sorted(str(e) for e in errors)
+    assert len(messages) == 2
+    assert "MEM001.yaml" in messages[0] and "exactly one rule, not 2" in messages[0]
+    assert "ZZZ001.yaml" in messages[1] and "prefix 'ZZZ' has no topic folder" in messages[1]
+
+
+def test_a_team_folder_is_read_flat_or_nested_and_skips_hidden_folders(tmp_path):
+    team = tmp_path / "team-rules"
+    (team / "vision" / "detection").mkdir(parents=True)
+    (team / ".github" / "workflows").mkdir(parents=True)
+    (team / "top.yaml").write_text(GOOD)
+    (team / "vision" / "detection" / "deep.yml").write_text(GOOD.replace("TST001", "TST002"))
+    (team / ".github" / "workflows" / "ci.yml").write_text("on: push\n")
+    book, errors = rulebook.load_rulebook([team], collect=True)
+    assert errors == [] and book.get("TST001") and book.get("TST002").file.endswith("deep.yml")
+    checked, problems = rulebook.validate([team])
+    assert sorted(r.id for r in checked) == ["TST001", "TST002"] and problems == []

@@ -8,6 +8,7 @@ says why in its `snippets:` entry.
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +32,9 @@ FRAMEWORK_MODULE = {"pytorch": "torch", "lightning": "lightning", "huggingface":
 SNIPPETS = snippet_cases.snippets()
 CASES = {s.id: snippet_cases.cases_for(s) for s in SNIPPETS}
 RUNS = [case for s in SNIPPETS if s.mode != "compile-only" for case in CASES[s.id]]
+RULES = snippet_cases.rulebook_().rules
+# each rule's own checks, from the file beside it; read now: the runs change the working directory
+OWN = {rule.id: checks.load_checks(checks.checks_file(Path(rule.file).resolve())) for rule in RULES}
 for _s in SNIPPETS:
     report.SNIPPETS[_s.framework][_s.mode] += 1
 
@@ -58,7 +62,6 @@ def test_snippet_renders_compiles_and_declares_its_imports(snippet):
 def test_snippet_runs_and_does_what_it_says(case, tmp_path, monkeypatch, capsys):
     framework = case.snippet.framework
     _needs(framework)
-    report.RUNS[framework]["run"] += 0  # counted even when it fails
     monkeypatch.chdir(tmp_path)
     context = contexts.build(case.shape)
     before = checks.snapshot(framework, context)
@@ -71,14 +74,15 @@ def test_snippet_runs_and_does_what_it_says(case, tmp_path, monkeypatch, capsys)
         run = checks.Run(framework, case.snippet.rule.id, case.snippet.rule.strategy, case.facts,
                          case.shape.counts, context, namespace, before, capsys.readouterr().out, tmp_path)
         try:
-            verified = checks.verify(run)
+            verified = checks.verify(run, OWN[case.snippet.rule.id])
         except BaseException:
             report.RUNS[framework]["failed"] += 1
             raise
     if not verified:
         report.RUNS[framework]["failed"] += 1
-    assert verified, (f"{case.id} ran, but nothing it did could be checked: register a check for "
-                      f"{case.snippet.rule.id} or {case.snippet.rule.strategy} in tests/snippets/checks.py")
+    rule = case.snippet.rule
+    assert verified, (f"{case.id} ran, but nothing it did could be checked: add a check for {framework} to "
+                      f"{checks.checks_file(Path(rule.file))} (rules/README.md, 'Where checks go')")
     report.RUNS[framework]["passed"] += 1
 
 
@@ -87,7 +91,15 @@ def test_at_least_90_percent_of_snippets_run_as_shown():
     assert executed / len(SNIPPETS) >= MIN_EXECUTED, "\n".join(report.lines())
 
 
-def test_a_snippet_that_does_not_run_says_why_and_keeps_its_imports_declared():
-    for snippet in SNIPPETS:
-        if snippet.mode != "executed":
-            assert snippet.spec.reason.strip(), snippet.id
+def test_every_check_file_sits_beside_its_rule_and_checks_frameworks_the_rule_has():
+    by_file = {checks.checks_file(Path(rule.file).resolve()): rule for rule in RULES}
+    found = sorted(Path(snippet_cases.rulebook.builtin_dir()).rglob("*" + checks.CHECK_SUFFIX))
+    assert found, "no rule check files found"
+    for path in found:
+        rule = by_file.get(path)
+        assert rule is not None, f"{path}: no rule {path.name.split('.')[0]} beside it"
+        own = OWN[rule.id]
+        assert own, f"{path}: defines no check (mark each with @applies(framework, ...))"
+        for fn in own:
+            assert set(fn.frameworks) <= set(rule.code), f"{path}: {fn.fn.__name__} checks {fn.frameworks}, " \
+                                                          f"{rule.id} has code for {sorted(rule.code)}"

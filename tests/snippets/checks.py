@@ -1,13 +1,14 @@
 """What a snippet must have done, beyond raising nothing.
 
-After a snippet runs, `verify` applies the checks registered for its rule and
-framework (`@check("IMB001", "pytorch")`) or its strategy
-(`@check("class-weighting", "keras")`), then the general probes: a `loss` is
-finite, a trained model's weights changed and stayed finite, a new loader
-yields labelled batches, a fitted estimator predicts, a Trainer's logged
-losses are finite. Each check returns what it verified; a snippet for which
-nothing at all could be verified fails the test, so a new rule either does
-something observable through the standard names or brings its own check here.
+After a snippet runs, `verify` applies its rule's own checks (the file beside
+the rule, rules/<topic>/<ID>.check.py, each check marked `@applies("pytorch")`),
+the checks of its strategy that several rules share (here, `@check("class-weighting",
+"keras")`), then the general probes: a `loss` is finite, a trained model's
+weights changed and stayed finite, a new loader yields labelled batches, a
+fitted estimator predicts, a Trainer's logged losses are finite. Each check
+returns what it verified; a snippet for which nothing at all could be verified
+fails the test, so a new rule either does something observable through the
+standard names or brings its own check file.
 """
 
 from __future__ import annotations
@@ -58,17 +59,52 @@ Check = Callable[[Run], None]
 _REGISTRY: dict[tuple[str, str], list[Check]] = {}
 
 
-def check(key: str, *frameworks: str) -> Callable[[Check], Check]:
-    """Register for a rule id or a strategy, and the frameworks it applies to."""
+def check(strategy: str, *frameworks: str) -> Callable[[Check], Check]:
+    """Register a check for every rule of a strategy that several rules share, and the frameworks it applies to."""
     def register(fn: Check) -> Check:
         for fw in frameworks:
-            _REGISTRY.setdefault((key, fw), []).append(fn)
+            _REGISTRY.setdefault((strategy, fw), []).append(fn)
         return fn
     return register
 
 
-def registered(rule: str, strategy: str, framework: str) -> list[Check]:
-    return _REGISTRY.get((rule, framework), []) + _REGISTRY.get((strategy, framework), [])
+@dataclass(frozen=True)
+class RuleCheck:
+    """A check in a rule's own check file, for the frameworks it names."""
+    fn: Check
+    frameworks: tuple[str, ...]
+
+    def __call__(self, run: Run) -> None:
+        self.fn(run)
+
+
+def applies(*frameworks: str) -> Callable[[Check], RuleCheck]:
+    """Mark a function of a rule's check file (<ID>.check.py) as a check for these frameworks."""
+    return lambda fn: RuleCheck(fn, frameworks)
+
+
+CHECK_SUFFIX = ".check.py"  # not test_*.py: pytest does not collect it; not package data: the wheel leaves it out
+
+
+def checks_file(rule_file: Path) -> Path:
+    """rules/memory/MEM001.yaml -> rules/memory/MEM001.check.py"""
+    return rule_file.with_name(rule_file.stem + CHECK_SUFFIX)
+
+
+def load_checks(path: Path) -> tuple[RuleCheck, ...]:
+    """The checks a rule's check file defines, in its order; none when the rule has no such file."""
+    import importlib.util
+
+    if not path.is_file():
+        return ()
+    spec = importlib.util.spec_from_file_location(f"rule_checks_{path.name.split('.')[0]}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # our own test code, beside our own rules
+    return tuple(v for v in vars(module).values() if isinstance(v, RuleCheck))
+
+
+def registered(own: tuple[RuleCheck, ...], strategy: str, framework: str) -> list[Check]:
+    return [c for c in own if framework in c.frameworks] + _REGISTRY.get((strategy, framework), [])
 
 
 def snapshot(framework: str, context: dict[str, Any]) -> dict[str, Any]:
@@ -81,8 +117,9 @@ def snapshot(framework: str, context: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def verify(run: Run) -> list[str]:
-    for fn in registered(run.rule, run.strategy, run.framework):
+def verify(run: Run, own: tuple[RuleCheck, ...]) -> list[str]:
+    """Run the rule's own checks (`own`, from its check file), its strategy's and the probes."""
+    for fn in registered(own, run.strategy, run.framework):
         fn(run)
     for probe in _PROBES.get(run.framework, ()):
         probe(run)
@@ -133,11 +170,6 @@ def torch_equal(a, b) -> bool:
     if type(a).__module__.startswith("torchao"):  # quantized in place: not the same weights any more
         return False
     return a.shape == b.shape and bool(torch.equal(a.to(b.dtype).cpu(), b.cpu()))
-
-
-def keras_changed(run: Run, model=None) -> bool:
-    model = model if model is not None else run.context["model"]
-    return any(not np.array_equal(np.array(a), b) for a, b in zip(model.get_weights(), run.before["weights"]))
 
 
 def keras_models(run: Run) -> list[Any]:
@@ -341,203 +373,13 @@ def _class_weights_sklearn(run: Run) -> None:
     run.ok(f"{type(model).__name__} fitted with balanced class weights")
 
 
-def _balanced_draws(run: Run, shares: np.ndarray, what: str) -> None:
+def balanced_draws(run: Run, shares: np.ndarray, what: str) -> None:
     if run.imbalanced:
         natural = run.counts[run.rarest] / sum(run.counts)
         assert shares[run.rarest] > 2 * natural, \
             f"{what}: rarest class drawn {shares[run.rarest]:.1%}, its natural share is {natural:.1%}"
         assert shares.max() / max(shares.min(), 1e-9) < 4, f"{what}: class shares {np.round(shares, 3)}"
     run.ok(f"{what} draws the classes evenly: {np.round(shares, 2).tolist()}")
-
-
-@check("IMB004", "pytorch")
-def _weighted_sampler(run: Run) -> None:
-    from torch.utils.data import WeightedRandomSampler
-
-    sampler = run.new("sampler")
-    assert isinstance(sampler, WeightedRandomSampler)
-    _balanced_draws(run, sampler_share(sampler, dataset_labels(run.context["train_dataset"]), run.classes),
-                    "WeightedRandomSampler")
-
-
-@check("IMB004", "keras")
-def _oversampled_keras(run: Run) -> None:
-    idx = run.new("idx")
-    counts = np.bincount(run.context["y_train"][idx], minlength=run.classes)
-    assert len(set(counts.tolist())) == 1, f"over-sampled counts {counts}"
-    run.ok(f"every class over-sampled to {counts[0]}")
-    trained_keras(run)
-
-
-@check("IMB004", "sklearn")
-def _oversampled_sklearn(run: Run) -> None:
-    from imblearn.over_sampling import RandomOverSampler
-
-    model = run.new("model")
-    assert fitted(model) and isinstance(model.steps[0][1], RandomOverSampler), "no fitted over-sampling pipeline"
-    X_res, y_res = model.steps[0][1].fit_resample(run.context["X_train"], run.context["y_train"])
-    assert len(set(np.bincount(y_res).tolist())) == 1
-    run.ok("pipeline over-samples every class to the majority's size in fit()")
-
-
-@check("IMB005", "pytorch")
-def _undersampled_torch(run: Run) -> None:
-    keep = run.new("keep").numpy()
-    counts = run.new("counts").numpy()
-    assert (keep <= counts).all() and keep.max() <= 5 * counts[counts > 0].min()
-    drawn = np.bincount(dataset_labels(run.context["train_dataset"])[list(run.new("loader").sampler)],
-                        minlength=run.classes)
-    assert (drawn == keep).all(), f"loader draws {drawn}, expected {keep}"
-    probs = run.new("probs")
-    assert finite(probs) and np.allclose(probs.sum(dim=1).numpy(), 1, atol=1e-5)
-    run.ok(f"majority cut to {keep.max()} (≤ 5x minority); corrected probabilities sum to 1")
-
-
-@check("IMB005", "sklearn")
-def _undersampled_sklearn(run: Run) -> None:
-    counts = np.bincount(run.new("y_res"))
-    assert counts.max() <= 5 * counts.min(), f"resampled counts {counts}"
-    proba = run.new("proba")
-    assert np.allclose(proba.sum(axis=1), 1) and (proba >= 0).all()
-    run.ok(f"resampled counts {counts.tolist()}; corrected probabilities sum to 1")
-
-
-@check("synthetic-minority", "sklearn")
-def _smote_cv(run: Run) -> None:
-    scores, scoring = run.new("scores"), run.new("scoring")
-    for name in scoring:
-        values = scores["test_" + name]
-        assert len(values) == 5 and finite(values) and ((0 <= values) & (values <= 1)).all(), (name, values)
-    run.ok(f"5 folds scored on {', '.join(scoring)} with SMOTE inside each training fold")
-
-
-@check("synthetic-minority", "pytorch")
-def _smote_torch(run: Run) -> None:
-    y_res = run.new("y_res")
-    counts = np.bincount(y_res, minlength=run.classes)
-    assert len(set(counts.tolist())) == 1, f"SMOTE counts {counts}"
-    assert len(run.new("X_res")) == len(y_res) > len(run.context["train_dataset"])
-    run.ok(f"SMOTE raised every class to {counts[0]} samples")
-
-
-@check("focal-loss", "pytorch")
-def _focal_torch(run: Run) -> None:
-    import torch
-    import torch.nn.functional as F
-
-    focal = run.new("focal_loss")
-    targets = torch.tensor([0, 1, run.classes - 1])
-    easy = torch.full((3, run.classes), -6.0)
-    easy[torch.arange(3), targets] = 6.0  # confident and right
-    hard = torch.zeros(3, run.classes)  # undecided
-    assert finite(focal(easy, targets)) and finite(focal(hard, targets))
-    ratio_easy = float(focal(easy, targets)) / float(F.cross_entropy(easy, targets))
-    ratio_hard = float(focal(hard, targets)) / float(F.cross_entropy(hard, targets))
-    assert ratio_easy < 0.01 * ratio_hard, "confident correct examples should count for almost nothing"
-    run.ok("focal loss finite; easy examples down-weighted against cross-entropy")
-
-
-@check("focal-loss", "keras")
-def _focal_keras(run: Run) -> None:
-    import keras
-
-    model = trained_keras(run)
-    assert isinstance(model.loss, keras.losses.CategoricalFocalCrossentropy)
-    run.ok("compiled with CategoricalFocalCrossentropy")
-
-
-@check("threshold-tuning", "pytorch", "keras")
-def _threshold(run: Run) -> None:
-    threshold = run.new("threshold")
-    assert 0.0 <= threshold <= 1.0, threshold
-    run.ok(f"decision threshold {threshold:.3f} within [0, 1]")
-
-
-@check("threshold-tuning", "sklearn")
-def _threshold_sklearn(run: Run) -> None:
-    tuned = run.new("tuned")
-    if run.classes == 2:
-        assert 0 < tuned.best_threshold_ < 1
-        run.ok(f"threshold tuned by CV: {tuned.best_threshold_:.3f}")
-    else:
-        y_pred = run.new("y_pred")
-        plain = run.new("model").predict(run.context["X_val"])
-        rare = run.rarest
-        assert (y_pred == rare).sum() >= (plain == rare).sum(), "prior correction should not predict the rare class less"
-        run.ok("prior-corrected decisions predict the rare class at least as often")
-
-
-@check("imbalance-metrics", "huggingface")
-def _metrics_hf(run: Run) -> None:
-    metrics = run.new("compute_metrics")
-    logits = np.random.default_rng(0).normal(size=(20, run.classes))
-    labels = np.arange(20) % run.classes
-    values = metrics((logits, labels))
-    assert {"balanced_accuracy", "macro_f1"} <= set(values) and all(0 <= v <= 1 for v in values.values())
-    run.ok(f"compute_metrics gives {sorted(values)}")
-
-
-@check("imbalance-metrics", "pytorch", "keras", "sklearn")
-def _metrics_printed(run: Run) -> None:
-    assert "balanced accuracy" in run.output and "macro F1" in run.output, run.output[-500:]
-    if run.classes == 2:
-        assert "PR-AUC" in run.output
-    run.ok("printed balanced accuracy, macro F1" + (", PR-AUC" if run.classes == 2 else ""))
-
-
-@check("stratified-split", "pytorch")
-def _stratified_torch(run: Run) -> None:
-    labels = run.new("labels")
-    tr, va = np.bincount(labels[run.new("train_idx")]), np.bincount(labels[run.new("val_idx")])
-    assert (np.abs(tr / tr.sum() - va / va.sum()) < 0.05).all(), (tr, va)
-    run.ok("train and validation keep the class ratio")
-
-
-@check("stratified-split", "keras")
-def _stratified_keras(run: Run) -> None:
-    tr, va = np.bincount(run.new("y_tr")), np.bincount(run.new("y_va"))
-    assert (np.abs(tr / tr.sum() - va / va.sum()) < 0.05).all(), (tr, va)
-    run.ok("train and validation keep the class ratio")
-    trained_keras(run)
-
-
-@check("stratified-split", "sklearn")
-def _stratified_sklearn(run: Run) -> None:
-    tr, te = np.bincount(run.new("y_tr")), np.bincount(run.new("y_te"))
-    assert (np.abs(tr / tr.sum() - te / te.sum()) < 0.05).all(), (tr, te)
-    run.ok("train and test keep the class ratio")
-
-
-@check("cross-validation", "sklearn")
-def _cv_sklearn(run: Run) -> None:
-    scores = run.new("scores")
-    for name in run.new("scoring"):
-        assert len(scores["test_" + name]) == 5 and finite(scores["test_" + name])
-    run.ok("5 stratified folds scored")
-
-
-@check("cross-validation", "pytorch")
-def _cv_torch(run: Run) -> None:
-    scores = run.new("scores")
-    assert len(scores) == 5 and all(0 <= s <= 1 for s in scores)
-    model = run.context["model"]
-    assert not torch_changed(run, model), "the model should be back at its initial weights"
-    run.ok("5 folds trained from the same initial weights; model restored afterwards")
-
-
-@check("confusion-matrix", "pytorch", "keras", "sklearn")
-def _confusion(run: Run) -> None:
-    cm = np.asarray(run.new("cm"))
-    rows = cm.sum(axis=1)
-    assert np.allclose(rows[rows > 0], 1), f"rows should sum to 1: {rows}"
-    run.ok(f"row-normalised {cm.shape[0]}x{cm.shape[1]} confusion matrix")
-
-
-@check("performance-visualization", "pytorch", "sklearn")
-def _curves(run: Run) -> None:
-    png = run.cwd / "pr_roc_curves.png"
-    assert png.is_file() and png.stat().st_size > 1000
-    run.ok("PR and ROC curves saved")
 
 
 # ------------------------------------------------------------------ training set-up
@@ -595,64 +437,12 @@ def _lr_hf(run: Run) -> None:
     hf_trained(run)
 
 
-@check("gradient-clipping", "pytorch")
-def _clip_torch(run: Run) -> None:
-    grad_norm = run.new("grad_norm")
-    assert finite(grad_norm) and float(grad_norm) >= 0
-    run.ok(f"gradient norm measured and clipped at 1.0 (last {float(grad_norm):.3g})")
-
-
-@check("gradient-clipping", "keras")
-def _clip_keras(run: Run) -> None:
-    model = trained_keras(run)
-    assert model.optimizer.clipnorm == 1.0
-    run.ok("optimizer clipnorm=1.0")
-
-
-@check("gradient-clipping", "huggingface")
-def _clip_hf(run: Run) -> None:
-    assert args_of(run).max_grad_norm == 1.0
-    run.ok("max_grad_norm=1.0")
-    hf_trained(run)
-
-
-@check("lr-warmup-schedule", "pytorch")
-def _warmup_torch(run: Run) -> None:
-    import torch
-
-    scheduler = run.new("scheduler")
-    assert isinstance(scheduler, torch.optim.lr_scheduler.SequentialLR)
-    lr_now = run.context["optimizer"].param_groups[0]["lr"]
-    peak = run.context["optimizer"].param_groups[0]["initial_lr"]
-    assert 0 <= lr_now < peak, (lr_now, peak)
-    run.ok(f"linear warm-up then cosine decay: lr {lr_now:.3g} after training, peak {peak:.3g}")
-
-
-@check("lr-warmup-schedule", "keras")
-def _warmup_keras(run: Run) -> None:
-    import keras
-
-    model = trained_keras(run)
-    schedule = model.optimizer._learning_rate
-    assert isinstance(schedule, keras.optimizers.schedules.CosineDecay) and schedule.warmup_steps >= 1
-    run.ok(f"CosineDecay with {schedule.warmup_steps} warm-up steps")
-
-
-@check("lr-warmup-schedule", "huggingface")
-def _warmup_hf(run: Run) -> None:
-    args = args_of(run)
-    assert args.lr_scheduler_type == "cosine" and args.warmup_steps >= 1
-    run.ok(f"cosine schedule, {args.warmup_steps} warm-up steps")
-    hf_trained(run)
-
-
 def _micro_batch(run: Run) -> int | None:
     return run.facts.get("suggested_micro_batch")
 
 
 @check("reduce-batch-size", "pytorch")
-@check("gradient-accumulation", "pytorch")
-def _accumulate_torch(run: Run) -> None:
+def accumulate_torch(run: Run) -> None:
     loader = loader_of(run, "loader")
     expected = _micro_batch(run) if run.rule in ("MEM003", "MEM004") else \
         max(1, (run.context["train_loader"].batch_size or 32) // 2)
@@ -663,8 +453,7 @@ def _accumulate_torch(run: Run) -> None:
 
 
 @check("reduce-batch-size", "keras")
-@check("gradient-accumulation", "keras")
-def _accumulate_keras(run: Run) -> None:
+def accumulate_keras(run: Run) -> None:
     model = trained_keras(run)
     steps = model.optimizer.gradient_accumulation_steps
     expected = run.facts.get("grad_accum_steps") if run.rule in ("MEM003", "MEM004") else 2
@@ -673,8 +462,7 @@ def _accumulate_keras(run: Run) -> None:
 
 
 @check("reduce-batch-size", "huggingface")
-@check("gradient-accumulation", "huggingface")
-def _accumulate_hf(run: Run) -> None:
+def accumulate_hf(run: Run) -> None:
     args = args_of(run)
     if run.rule in ("MEM003", "MEM004"):
         assert args.per_device_train_batch_size == _micro_batch(run)
@@ -685,18 +473,7 @@ def _accumulate_hf(run: Run) -> None:
     run.ok(f"micro-batch {args.per_device_train_batch_size} x {args.gradient_accumulation_steps} steps")
 
 
-@check("gradient-accumulation", "lightning")
-def _accumulate_lightning(run: Run) -> None:
-    trainer = run.new("trainer")
-    assert trainer.accumulate_grad_batches == run.facts["grad_accum_steps"]
-    _fit_lightning(run, trainer)
-    batches = len(run.context["train_loader"])
-    expected = math.ceil(batches / trainer.accumulate_grad_batches)
-    assert trainer.global_step == expected, (trainer.global_step, expected)
-    run.ok(f"{batches} batches gave {trainer.global_step} optimizer steps (accumulating {trainer.accumulate_grad_batches})")
-
-
-def _fit_lightning(run: Run, trainer) -> None:
+def fit_lightning(run: Run, trainer) -> None:
     """Fit the context model with the snippet's Trainer for one epoch."""
     import lightning as L
     import torch
@@ -718,36 +495,7 @@ def _fit_lightning(run: Run, trainer) -> None:
     assert torch_changed(run)
 
 
-@check("distributed-data-parallel", "lightning")
-def _ddp_lightning(run: Run) -> None:
-    from lightning.pytorch.strategies import DDPStrategy
-
-    trainer = run.new("trainer")
-    assert isinstance(trainer.strategy, DDPStrategy)
-    trainer.logger = None
-    _fit_lightning(run, trainer)
-    run.ok("the DDP Trainer fits the model (one CPU process)")
-
-
-@check("distributed-data-parallel", "pytorch")
-def _ddp_torch(run: Run) -> None:
-    from torch.nn.parallel import DistributedDataParallel
-    from torch.utils.data.distributed import DistributedSampler
-
-    assert isinstance(run.new("model"), DistributedDataParallel), "the model was not wrapped in DDP"
-    assert isinstance(run.new("sampler"), DistributedSampler)
-    run.ok("model wrapped in DDP over gloo, loader sharded by a DistributedSampler")
-
-
-@check("distributed-data-parallel", "huggingface")
-def _ddp_hf(run: Run) -> None:
-    assert args_of(run).ddp_find_unused_parameters is False
-    run.ok("ddp_find_unused_parameters=False")
-
-
-@check("sharded-training", "pytorch")
-@check("cpu-offload", "pytorch")
-def _fsdp_torch(run: Run) -> None:
+def fsdp_torch(run: Run) -> None:
     import torch
     from torch.distributed.tensor import DTensor
 
@@ -760,21 +508,6 @@ def _fsdp_torch(run: Run) -> None:
     optimizer.step()
     assert finite(loss)
     run.ok("fully_shard: DTensor parameters; a training step on the sharded model is finite")
-
-
-@check("sharded-training", "huggingface")
-def _fsdp_hf(run: Run) -> None:
-    args = args_of(run)
-    assert args.fsdp and args.fsdp_config.get("reshard_after_forward") is True, (args.fsdp, args.fsdp_config)
-    run.ok("FSDP with full resharding (ZeRO-3) configured")
-
-
-@check("cpu-offload", "huggingface")
-def _offload_hf(run: Run) -> None:
-    config = run.new("ds_config")
-    assert config["zero_optimization"]["offload_optimizer"]["device"] == "cpu"
-    assert args_of(run).deepspeed == config
-    run.ok("DeepSpeed ZeRO optimizer offload to CPU configured")
 
 
 # ------------------------------------------------------------------ precision and memory
@@ -920,25 +653,6 @@ def _lora(run: Run) -> None:
     run.ok(f"LoRA: {len(trainable)} trainable tensors (adapters and head), {len(frozen)} frozen base tensors")
 
 
-@check("quantization", "pytorch")
-def _quantized_torch(run: Run) -> None:
-    model = run.context["model"]
-    linear_weights = [m.weight for m in model.modules() if type(m).__name__ == "Linear"]
-    assert linear_weights and all(type(w).__name__ != "Parameter" or "int8" in str(w.dtype) for w in linear_weights), \
-        [type(w).__name__ for w in linear_weights]
-    assert finite(run.new("outputs"))
-    run.ok("Linear weights int8 (torchao); outputs finite")
-
-
-@check("quantization", "huggingface")
-def _quantized_hf(run: Run) -> None:
-    model = run.new("model")
-    layers = [type(m).__name__ for m in model.modules() if "8bit" in type(m).__name__ or "4bit" in type(m).__name__]
-    assert layers, "no bitsandbytes layer"
-    assert model.get_memory_footprint() < run.context["model"].get_memory_footprint()
-    run.ok(f"{len(layers)} bitsandbytes layers; memory footprint below the fp32 model's")
-
-
 @check("reduce-sequence-length", "pytorch")
 def _short_torch(run: Run) -> None:
     out, max_len = run.new("out"), run.new("max_len")
@@ -1004,73 +718,6 @@ def _regularize_sklearn(run: Run) -> None:
 def _regularize_hf(run: Run) -> None:
     assert args_of(run).weight_decay == 0.05
     run.ok("weight_decay=0.05")
-
-
-@check("dropout", "pytorch")
-def _dropout_torch(run: Run) -> None:
-    rates = [m.p for m in run.context["model"].modules() if type(m).__name__ == "Dropout"]
-    assert rates and all(p == 0.3 for p in rates), rates
-    run.ok(f"{len(rates)} dropout layer(s) at p=0.3")
-
-
-@check("dropout", "keras")
-def _dropout_keras(run: Run) -> None:
-    model = trained_keras(run)
-    assert [layer.rate for layer in model.layers if type(layer).__name__ == "Dropout"] == [0.3]
-    run.ok("Dropout(0.3) before the classifier")
-
-
-@check("early-stopping", "pytorch")
-def _early_torch(run: Run) -> None:
-    best = run.new("best_state")
-    model = run.context["model"]
-    assert all(torch_equal(p, best[n]) for n, p in model.named_parameters()), "the best weights were not restored"
-    run.ok(f"best weights restored (val loss {run.new('best_loss'):.4f})")
-
-
-@check("early-stopping", "keras")
-def _early_keras(run: Run) -> None:
-    stop = run.new("stop")
-    assert stop.restore_best_weights and stop.monitor == "val_loss"
-    model = trained_keras(run)
-    assert len(history_losses(model)) <= 100
-    run.ok(f"EarlyStopping on val_loss ran {len(history_losses(model))} epochs")
-
-
-@check("early-stopping", "huggingface")
-def _early_hf(run: Run) -> None:
-    from transformers import EarlyStoppingCallback
-
-    trainer = trainer_of(run)
-    assert any(isinstance(cb, EarlyStoppingCallback) for cb in trainer.callback_handler.callbacks)
-    assert trainer.args.load_best_model_at_end and trainer.args.metric_for_best_model == "eval_loss"
-    run.ok("EarlyStoppingCallback with load_best_model_at_end on eval_loss")
-
-
-@check("early-stopping", "sklearn")
-def _early_sklearn(run: Run) -> None:
-    model = run.new("model")
-    assert fitted(model) and model.n_iter_ < model.max_iter
-    run.ok(f"stopped after {model.n_iter_} of {model.max_iter} iterations")
-
-
-@check("ensembling", "pytorch")
-def _ensemble_torch(run: Run) -> None:
-    members = run.new("members")
-    assert len(members) == 3
-    first = [p.detach() for p in members[0].parameters()]
-    assert not all(torch_equal(a, b) for a, b in zip(members[1].parameters(), first)), "members must differ"
-    assert 0 <= run.new("correct") / run.new("total") <= 1
-    run.ok("3 differently initialised members averaged")
-
-
-@check("ensembling", "sklearn")
-def _ensemble_sklearn(run: Run) -> None:
-    ensemble = run.new("ensemble")
-    assert fitted(ensemble) and len(ensemble.estimators_) == 3
-    proba = ensemble.predict_proba(run.context["X_val"])
-    assert np.allclose(proba.sum(axis=1), 1)
-    run.ok("soft-voting ensemble of 3 fitted models")
 
 
 @check("data-augmentation", "keras")
@@ -1160,100 +807,6 @@ def _clean_torch(run: Run) -> None:
         run.ok("sample hashes for duplicates and leakage")
 
 
-@check("crowdsourced-labeling", "sklearn")
-def _crowd(run: Run) -> None:
-    votes, agreement = run.new("votes"), run.new("agreement")
-    assert len(votes) == len(agreement) and ((0 < agreement) & (agreement <= 1)).all()
-    run.ok("majority votes and agreement per item")
-
-
-@check("open-datasets", "huggingface")
-def _open_hf(run: Run) -> None:
-    combined, public = run.new("combined"), run.new("public")
-    assert len(combined) == len(public) + len(run.context["train_dataset"])
-    run.ok(f"{len(public)} public examples added")
-
-
-@check("data-integration", "pytorch", "sklearn")
-def _integration(run: Run) -> None:
-    if run.framework == "sklearn":
-        assert len(run.new("scores")) == 3
-        run.ok("scored per held-out source")
-    else:
-        assert len(run.new("combined")) == len(run.context["train_dataset"]) == len(run.new("source_of"))
-        run.ok("sources combined and tagged")
-
-
-@check("efficient-dataloading", "pytorch")
-def _loading_torch(run: Run) -> None:
-    loader = run.new("loader")
-    assert loader.num_workers >= 1 and loader.prefetch_factor == 4
-    run.ok(f"{loader.num_workers} worker process(es), prefetching")
-
-
-@check("efficient-dataloading", "keras")
-def _loading_keras(run: Run) -> None:
-    batches = run.new("train_batches")
-    assert batches.workers == 4 and len(batches) == math.ceil(len(run.context["x_train"]) / 64)
-    trained_keras(run)
-
-
-@check("efficient-dataloading", "huggingface")
-def _loading_hf(run: Run) -> None:
-    args = args_of(run)
-    assert args.dataloader_num_workers >= 1 and args.dataloader_prefetch_factor == 4
-    run.ok("dataloader workers and prefetching configured")
-
-
-@check("parallel-preprocessing", "pytorch")
-def _preprocess_torch(run: Run) -> None:
-    processed = run.new("processed")
-    assert len(processed) == len(run.context["train_dataset"])
-    x, _ = processed[0]
-    assert abs(float(np.mean(x))) < 1e-4 and abs(float(np.std(x)) - 1) < 1e-3
-    run.ok("every sample normalised in a worker pool")
-
-
-@check("parallel-preprocessing", "keras")
-def _preprocess_keras(run: Run) -> None:
-    x, y = run.new("dataset")[0]
-    assert np.allclose(x.reshape(len(x), -1).mean(axis=1), 0, atol=1e-4)
-    trained_keras(run)
-
-
-@check("parallel-preprocessing", "huggingface")
-def _preprocess_hf(run: Run) -> None:
-    assert len(run.new("train_dataset")) == len(run.context["train_dataset"])
-    run.ok("dataset mapped in worker processes")
-
-
-@check("preprocessing-cache", "pytorch")
-def _cache_torch(run: Run) -> None:
-    assert (run.cwd / run.new("cache")).is_file() and len(run.new("features")) == len(run.context["train_dataset"])
-    run.ok("preprocessed tensors cached on disk")
-
-
-@check("preprocessing-cache", "keras")
-def _cache_keras(run: Run) -> None:
-    assert (run.cwd / run.new("cache")).is_file() and isinstance(run.new("x_cached"), np.memmap)
-    trained_keras(run)
-
-
-@check("preprocessing-cache", "huggingface")
-def _cache_hf(run: Run) -> None:
-    assert (run.cwd / "train_preprocessed").is_dir()
-    assert run.new("train_dataset")["label"] == run.context["train_dataset"]["label"]
-    run.ok("dataset saved and reloaded memory-mapped")
-
-
-@check("pruning", "pytorch")
-def _prune(run: Run) -> None:
-    sparsity = run.new("zeros") / run.new("total")
-    assert 0.29 <= sparsity <= 0.31, sparsity
-    assert not any(n.endswith("_orig") for n, _ in run.context["model"].named_parameters()), "masks not removed"
-    run.ok(f"global sparsity {sparsity:.1%}, masks baked in")
-
-
 # ------------------------------------------------------------------ evaluation and reliability
 
 def _predictions(run: Run) -> tuple[np.ndarray, np.ndarray]:
@@ -1278,25 +831,6 @@ def _errors(run: Run) -> None:
         found = len(run.new("errors"))
     assert found == expected, f"{found} errors reported, {expected} misclassified"
     run.ok(f"{found} misclassified validation samples, as counted independently")
-
-
-@check("stress-testing", "pytorch", "sklearn")
-def _stress(run: Run) -> None:
-    numbers = [float(v) for v in __import__("re").findall(r"(?:accuracy|score) ([0-9.]+)", run.output)]
-    assert len(numbers) >= 4 and all(0 <= v <= 1 for v in numbers), run.output[-300:]
-    run.ok(f"scores at {len(numbers)} noise levels")
-
-
-@check("monitoring", "pytorch")
-def _monitor_torch(run: Run) -> None:
-    assert finite([run.new("train_loss"), run.new("val_loss"), run.new("gap")])
-    run.ok("train/validation losses and their gap")
-
-
-@check("monitoring", "keras")
-def _monitor_keras(run: Run) -> None:
-    assert (run.cwd / "history.csv").is_file() and finite(run.new("gap"))
-    trained_keras(run)
 
 
 @check("seed-control", "pytorch")
@@ -1363,89 +897,16 @@ def _importance_nets(run: Run) -> None:
         run.ok(f"accuracy drop for each of {width} inputs")
 
 
-@check("local-explanations", "sklearn", "pytorch")
-def _local(run: Run) -> None:
-    assert "explaining" in run.output or "case" in run.output or "no mistakes" in run.output, run.output[-300:]
-    run.ok("explanations printed for the most confident mistakes")
-
-
-@check("model-visualization", "pytorch", "keras")
-def _tensorboard(run: Run) -> None:
-    events = list((run.cwd / "runs" / "model-graph").glob("events.out.tfevents.*"))
-    assert events and events[0].stat().st_size > 100
-    run.ok("TensorBoard event file written")
-
-
-@check("model-comparison", "sklearn", "pytorch")
-@check("model-simplification", "sklearn", "pytorch")
-def _baseline(run: Run) -> None:
+def baseline(run: Run) -> None:
     numbers = [float(v) for v in __import__("re").findall(r"\b0?\.\d+|\b1\.0+\b", run.output)]
     assert numbers, run.output[-300:]
     run.ok("compared with an interpretable model")
 
 
-@check("hyperparameter-search", "pytorch")
-def _search_torch(run: Run) -> None:
-    fine = run.new("fine")
-    assert 0 <= fine.best_value <= 1 and {"lr", "weight_decay"} <= set(fine.best_params)
-    assert not torch_changed(run), "the model should be back at its initial weights"
-    run.ok(f"best lr {fine.best_params['lr']:.3g}")
-
-
-@check("hyperparameter-search", "sklearn")
-def _search_sklearn(run: Run) -> None:
-    search = run.new("search")
-    assert fitted(search.best_estimator_) and 0 <= search.best_score_ <= 1
-    run.ok(f"best CV score {search.best_score_:.3f}")
-
-
-@check("check-data-pipeline", "pytorch")
-def _pipeline_torch(run: Run) -> None:
-    assert "NaN/Inf" not in run.output and "outside" not in run.output and finite(run.new("loss"))
-    run.ok("clean data passes every check; anomaly detection finds nothing")
-
-
-@check("check-data-pipeline", "keras")
-def _pipeline_keras(run: Run) -> None:
-    assert "non-finite values: inputs 0 labels 0" in run.output
-    trained_keras(run)
-
-
 # ------------------------------------------------------------------ architecture
 
-@check("weight-initialization", "pytorch")
-def _init_torch(run: Run) -> None:
-    linears = [m for m in run.context["model"].modules() if type(m).__name__ in ("Linear", "Conv2d")]
-    assert all(m.bias is None or float(m.bias.abs().sum()) == 0 for m in linears), "biases should be zero"
-    assert torch_changed(run)
-    run.ok(f"{len(linears)} layers re-initialised, zero biases")
-
-
-@check("weight-initialization", "keras")
-def _init_keras(run: Run) -> None:
-    import keras
-
-    assert isinstance(run.new("relu_layer").kernel_initializer, keras.initializers.HeNormal)
-    run.ok("He initialiser for the ReLU layer")
-
-
-@check("activation-choice", "pytorch")
-def _activation_torch(run: Run) -> None:
-    assert not any(type(m).__name__ in ("Sigmoid", "Tanh") for m in run.context["model"].modules())
-    run.ok("no saturating activation left")
-
-
-@check("activation-choice", "keras")
-def _activation_keras(run: Run) -> None:
-    hidden = run.new("hidden")
-    out = hidden(np.ones((2, 8), dtype="float32"))
-    assert tuple(out.shape) == (2, 128)
-    run.ok("ReLU block builds and runs")
-
-
 @check("batch-normalization", "pytorch", "keras")
-@check("residual-connections", "pytorch", "keras")
-def _blocks(run: Run) -> None:
+def blocks(run: Run) -> None:
     import torch
 
     names = ("conv_block", "dense_block", "encoder", "stage", "block", "residual_block")
@@ -1500,84 +961,3 @@ def _optimizer_keras(run: Run) -> None:
 def _optimizer_hf(run: Run) -> None:
     assert args_of(run).weight_decay == 0.01 and "adamw" in getattr(args_of(run).optim, "value", "")
     hf_trained(run)
-
-
-# ------------------------------------------------------------------ privacy
-
-@check("anonymization", "pytorch")
-def _anon_torch(run: Run) -> None:
-    clean = run.new("clean")
-    assert all(not {"name", "email"} & set(r) for r in clean)
-    assert all(r["user_id"] != raw["user_id"] and len(r["user_id"]) == 32 for r, raw in zip(clean, run.new("raw")))
-    assert run.new("pseudonymise")(1001) == clean[0]["user_id"], "pseudonyms must be stable"
-    run.ok("identifiers dropped, join keys pseudonymised stably")
-
-
-@check("anonymization", "sklearn")
-def _anon_sklearn(run: Run) -> None:
-    df = run.new("df")
-    assert "name" not in df and "email" not in df and df["zip"].str.endswith("**").all()
-    run.ok("identifiers dropped, quasi-identifiers coarsened")
-
-
-@check("encryption", "pytorch")
-def _encrypt_torch(run: Run) -> None:
-    sealed = (run.cwd / "checkpoint.pt.enc").read_bytes()
-    assert b"PK" not in sealed[:4], "the checkpoint is stored in plain text"
-    assert not torch_changed(run), "the decrypted weights differ from the saved ones"
-    run.ok("checkpoint encrypted at rest and restored identically")
-
-
-@check("encryption", "sklearn")
-def _encrypt_sklearn(run: Run) -> None:
-    from cryptography.fernet import InvalidToken
-
-    token = (run.cwd / "model.pkl.enc").read_bytes()
-    fernet = run.new("fernet")
-    tampered = token[:-5] + bytes(5)
-    try:
-        fernet.decrypt(tampered)
-    except InvalidToken:
-        pass
-    else:
-        raise AssertionError("a tampered file was accepted")
-    assert fitted(run.new("model"))
-    run.ok("model encrypted; tampering detected")
-
-
-@check("access-control", "pytorch")
-def _access(run: Run) -> None:
-    import stat
-
-    mode = (run.cwd / "data" / "pii").stat().st_mode
-    assert stat.S_IMODE(mode) == 0o700 and not run.new("too_open")
-    run.ok("personal data readable by its owner only")
-
-
-@check("data-backup", "pytorch")
-def _backup(run: Run) -> None:
-    import hashlib
-    import json
-
-    backup = run.new("backup_dir")
-    manifest = json.loads((backup / "manifest.json").read_text())
-    assert manifest["checkpoint.pt"] == hashlib.sha256((backup / "checkpoint.pt").read_bytes()).hexdigest()
-    assert not torch_changed(run)
-    run.ok("backup verified by checksum and restored")
-
-
-@check("security-audit", "pytorch")
-def _audit(run: Run) -> None:
-    logs = run.cwd / "logs"
-    logs.mkdir(exist_ok=True)
-    (logs / "train.log").write_text("epoch 1 done\nmailed ana@example.com\n")
-    findings = run.new("scan_for_pii")("logs")
-    assert any(kind == "e-mail" for _, kind, _ in findings), findings
-    run.ok("the scan finds a planted e-mail address")
-
-
-@check("differential-privacy", "pytorch")
-def _dp(run: Run) -> None:
-    epsilon = run.new("privacy_engine").get_epsilon(run.new("TARGET_DELTA"))
-    assert 0 < epsilon <= 8.5, epsilon
-    run.ok(f"DP-SGD spent epsilon {epsilon:.2f} of the 8.0 budget")

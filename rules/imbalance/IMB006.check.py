@@ -1,0 +1,25 @@
+"""What IMB006's snippets must have done (tests/test_snippets.py runs them; rules/README.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.snippets.checks import Run, applies, finite
+
+
+@applies("sklearn")
+def _smote_cv(run: Run) -> None:
+    scores, scoring = run.new("scores"), run.new("scoring")
+    for name in scoring:
+        values = scores["test_" + name]
+        assert len(values) == 5 and finite(values) and ((0 <= values) & (values <= 1)).all(), (name, values)
+    run.ok(f"5 folds scored on {', '.join(scoring)} with SMOTE inside each training fold")
+
+
+@applies("pytorch")
+def _smote_torch(run: Run) -> None:
+    y_res = run.new("y_res")
+    counts = np.bincount(y_res, minlength=run.classes)
+    assert len(set(counts.tolist())) == 1, f"SMOTE counts {counts}"
+    assert len(run.new("X_res")) == len(y_res) > len(run.context["train_dataset"])
+    run.ok(f"SMOTE raised every class to {counts[0]} samples")
