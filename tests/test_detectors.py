@@ -7,13 +7,14 @@ import json
 import math
 import random
 import re
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.detect import detectors
+from advisor import detect as detectors
 from advisor.logs import analyze
 
 FIXTURES = Path(__file__).parent / "fixtures" / "logs"
@@ -173,6 +174,49 @@ def test_thresholds_can_be_changed():
     assert detectors.diverging_loss(series(values)) is not None
     strict = detectors.with_thresholds(diverge_rise=5.0, diverge_blowup=100.0)
     assert detectors.diverging_loss(series(values), strict) is None
+
+
+def test_thresholds_are_named_and_checked():
+    with pytest.raises(TypeError):
+        detectors.Thresholds(5)  # 42 fields, composed from the detectors' declarations: by name only
+    with pytest.raises(TypeError, match="diverge_rize"):
+        detectors.with_thresholds(diverge_rize=5.0)
+    assert detectors.Thresholds(diverge_rise=5.0) == detectors.with_thresholds(diverge_rise=5.0) != detectors.Thresholds()
+
+
+def test_thresholds_are_the_detectors_declarations_and_each_is_declared_once():
+    from advisor.detect import catalog, overfit, underfit
+
+    doc = detectors.Thresholds.__doc__
+    assert "overfit_gap: advisor.detect.overfit" in doc and "grad_points: advisor.detect.gradients" in doc
+    assert detectors.Thresholds().underfit_progress == underfit.UnderfittingThresholds.underfit_progress
+
+    class Twice:
+        overfit_gap: float = 0.2
+    with pytest.raises(TypeError, match="overfit_gap"):
+        catalog.compose((overfit.OverfittingThresholds, Twice))
+
+
+def test_each_detector_declares_a_known_symptom_and_what_it_explains():
+    for detector in detectors.DETECTORS:
+        assert sys.modules[detector.__module__].__doc__.startswith(f"{detector.symptom}: ")
+        assert detector.explains <= set(detectors.SYMPTOMS) - {detector.symptom}
+    assert detectors.SEVERE == ("nan-loss", "diverging-loss", "exploding-gradients")
+
+
+def test_a_diverged_run_reports_the_divergence_not_its_consequences():
+    values = [2.0 - 0.05 * i for i in range(30)] + [5.0 + 0.01 * math.sin(i) for i in range(80)]
+    recs = series(values, learning_rate=[1e-3] * 110, val_loss=[v * 1.02 for v in values])
+    assert [f.symptom for f in detectors.run(recs)] == ["diverging-loss"]
+    others = [s for s in detectors.SYMPTOMS if s not in ("diverging-loss", "nan-loss")]
+    assert [f.symptom for f in detectors.run(recs, only=others)] == ["underfitting"]
+
+
+def test_a_plateau_explains_the_underfitting():
+    flat = [2.3 + 0.01 * math.sin(i) for i in range(60)]
+    recs = series(flat, learning_rate=[1e-3] * 60, val_loss=[v * 1.02 for v in flat])
+    assert "underfitting" not in {f.symptom for f in detectors.run(recs)}
+    assert detectors.underfitting(recs) is not None
 
 
 def test_every_symptom_id_is_in_the_vocabulary():

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import advisor
-from advisor import pipeline
+from advisor import detect, pipeline
 from advisor.logs import analyze, read_log
 
 FIXTURES = Path(__file__).parent / "fixtures" / "logs"
@@ -54,6 +54,24 @@ def test_stop_on_can_be_narrowed_and_is_checked():
     assert one.stop_on == {"nan-loss"}
     one.update(1, loss=float("nan"))
     assert one.should_stop
+
+
+def test_should_stop_only_once_a_stop_on_symptom_is_found():
+    # a diverged run stops the overfitting detector (its curve is a consequence now): no overfitting was found
+    monitor = advisor.Monitor(stop_on="overfitting", advise=False)
+    for i, loss in enumerate([2.0 - 0.05 * i for i in range(30)] + [5.0] * 20):
+        monitor.update(i + 1, loss=loss, val_loss=loss * 1.02)
+    assert [f.symptom for f in monitor.findings] == ["diverging-loss"] and not monitor.should_stop
+
+
+def test_thresholds_change_what_the_monitor_finds():
+    values = [2.0 - 0.05 * i for i in range(30)] + [0.5 + 0.02 * i for i in range(30)]
+    strict = detect.with_thresholds(diverge_rise=5.0, diverge_blowup=100.0)
+    for thresholds, expected in ((None, ["diverging-loss"]), (strict, [])):
+        monitor = advisor.Monitor(advise=False, thresholds=thresholds)
+        for i, loss in enumerate(values):
+            monitor.update(i + 1, loss=loss)
+        assert [f.symptom for f in monitor.findings] == expected
 
 
 def test_metric_names_and_tensors():
@@ -112,6 +130,7 @@ def test_update_is_cheap_enough_for_every_step():
     (None, {"stop_on": ["nan-loss", "bogus"]}, "stop_on"),
     (None, {"stop_on": 3}, "stop_on"),
     (None, {"top": 0}, "top"),
+    (None, {"thresholds": {"diverge_rise": 0.5}}, "thresholds"),
 ])
 def test_bad_input_at_construction_is_refused_at_once(setup, kwargs, field):
     with pytest.raises(ValidationError, match=field):

@@ -26,7 +26,7 @@ import math
 import warnings
 from typing import Any, Iterable, Mapping, NoReturn
 
-from advisor.detect import detectors
+from advisor import detect
 from advisor.setup import fields, units
 from advisor.errors import InputError
 from advisor.logs import columns
@@ -46,26 +46,26 @@ class Monitor:
     rules:   extra rule files or folders for the advice, loaded (and checked) here.
     """
 
-    def __init__(self, setup: Any = None, *, stop_on: str | Iterable[str] = detectors.SEVERE, advise: bool = True,
-                 top: int | None = 3, rules: str | Iterable[str] = (), thresholds: detectors.Thresholds | None = None
+    def __init__(self, setup: Any = None, *, stop_on: str | Iterable[str] = detect.SEVERE, advise: bool = True,
+                 top: int | None = 3, rules: str | Iterable[str] = (), thresholds: detect.Thresholds | None = None
                  ) -> None:
         self._setup = _normalized_setup(setup)
         self.stop_on = _stop_on(stop_on)
         if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
             _reject("Monitor", InputError("top", f"{units.shown(top)} is not a number of advice items; use 1 or "
                                                  f"more, or None"), top)
-        if thresholds is not None and not isinstance(thresholds, detectors.Thresholds):
-            _reject("Monitor", InputError("thresholds", "expected advisor.detectors.Thresholds or None"), thresholds)
+        if thresholds is not None and not isinstance(thresholds, detect.Thresholds):
+            _reject("Monitor", InputError("thresholds", "expected advisor.detect.Thresholds or None"), thresholds)
         self._advise, self._top = advise, top
         self._rules = (rules,) if isinstance(rules, str) or hasattr(rules, "__fspath__") else tuple(rules)
         if advise:
             from advisor import pipeline
             pipeline.rulebook_for(self._rules)  # a bad rule file is a RuleError now, not at the first finding
-        self._analyzer = detectors.Analyzer(thresholds)
+        self._analyzer = detect.Analyzer(thresholds)
         self._closed = False
 
     @property
-    def findings(self) -> list[detectors.Finding]:
+    def findings(self) -> list[detect.Finding]:
         """Every finding so far, in the order found."""
         return list(self._analyzer.findings)
 
@@ -74,7 +74,7 @@ class Monitor:
         """A finding in `stop_on` has been made: further steps waste compute."""
         return bool(self._analyzer.fired & self.stop_on)
 
-    def update(self, step: float, *, epoch: float | None = None, **metrics: Any) -> list[detectors.Finding]:
+    def update(self, step: float, *, epoch: float | None = None, **metrics: Any) -> list[detect.Finding]:
         """New findings after this step. Metrics: loss, val_loss, accuracy, val_accuracy, grad_norm,
         learning_rate (or lr), gpu_util; floats, or anything float() takes (a 0-d tensor); None is skipped."""
         record = _position(step, epoch)
@@ -89,7 +89,7 @@ class Monitor:
         return self._with_advice(self._analyzer.update(record))
 
     def update_from(self, step: float, logs: Mapping[str, Any], *, epoch: float | None = None
-                    ) -> list[detectors.Finding]:
+                    ) -> list[detect.Finding]:
         """Like `update`, from a framework's dict of logged values: names are mapped as in log files
         (`train_loss`, `eval_loss`, `lr-Adam`, ...), names of no known metric and non-numbers are skipped."""
         record = _position(step, epoch)
@@ -107,14 +107,14 @@ class Monitor:
                 continue
         return self._with_advice(self._analyzer.update({**record, **metrics})) if metrics else []
 
-    def close(self) -> list[detectors.Finding]:
+    def close(self) -> list[detect.Finding]:
         """Findings only the whole run can show (underfitting, GPU utilisation percentiles)."""
         if self._closed:
             return []
         self._closed = True
         return self._with_advice(self._analyzer.finish())
 
-    def _with_advice(self, found: list[detectors.Finding]) -> list[detectors.Finding]:
+    def _with_advice(self, found: list[detect.Finding]) -> list[detect.Finding]:
         if not (found and self._advise):
             return found
         for finding in found:
@@ -163,12 +163,12 @@ def _stop_on(stop_on: Any) -> frozenset[str]:
     """One symptom id, or an iterable of them; each one the detectors find."""
     try:
         chosen = frozenset((stop_on,) if isinstance(stop_on, str) else stop_on)
-        unknown = sorted(units.shown(s) for s in chosen if s not in detectors.SYMPTOMS)
+        unknown = sorted(units.shown(s) for s in chosen if s not in detect.SYMPTOMS)
     except TypeError:  # not iterable, or items that cannot be symptom ids
         chosen, unknown = frozenset(), [units.shown(stop_on)]
     if unknown:
         _reject("Monitor", InputError("stop_on", f"{', '.join(unknown)}: not a symptom the monitor detects; use "
-                                                 f"one or more of {', '.join(detectors.SYMPTOMS)}"), stop_on)
+                                                 f"one or more of {', '.join(detect.SYMPTOMS)}"), stop_on)
     return chosen
 
 

@@ -149,11 +149,11 @@ class Analysis:
 
 def analyze(path: str | Path, fmt: str | None = None, *, thresholds: Any = None) -> Analysis:
     """Stream a log through every detector; InputError for a file that cannot be read."""
-    from advisor.detect import detectors
+    from advisor import detect
 
     path = Path(path)
     fmt = fmt or detect_format(path)
-    analyzer = detectors.Analyzer(thresholds)
+    analyzer = detect.Analyzer(thresholds)
     curves = {name: Downsampled() for name in CURVES}
     rows = 0
     by_epoch = fmt == "keras"

@@ -15,10 +15,10 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, Iterable
 
-from advisor.detect import detectors
+from advisor import detect
 
 
-def print_finding(finding: detectors.Finding) -> None:
+def print_finding(finding: detect.Finding) -> None:
     advice = f" -> {finding.advice[0].title}" if finding.advice else ""
     print(f"advisor: {finding}{advice}", file=sys.stderr)
 
@@ -27,14 +27,14 @@ class MonitorMixin:
     """Shared by the three callbacks: owns the Monitor and the stop decision."""
 
     def _init_monitor(self, setup: Any, stop: bool, stop_on: Iterable[str],
-                      on_finding: Callable[[detectors.Finding], None] | None, advise: bool) -> None:
+                      on_finding: Callable[[detect.Finding], None] | None, advise: bool) -> None:
         from advisor.live.monitor import Monitor
 
         self.monitor = Monitor(setup, stop_on=stop_on, advise=advise)
         self.stop = stop
         self.on_finding = on_finding or print_finding
 
-    def _report(self, findings: list[detectors.Finding]) -> bool:
+    def _report(self, findings: list[detect.Finding]) -> bool:
         """Report new findings; True when training should stop now."""
         for finding in findings:
             self.on_finding(finding)

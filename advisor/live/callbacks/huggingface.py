@@ -6,13 +6,13 @@ from typing import Any, Callable, Iterable
 
 from transformers import TrainerCallback
 
-from advisor.detect import detectors
+from advisor import detect
 from advisor.live.callbacks import MonitorMixin
 
 
 class AdvisorCallback(TrainerCallback, MonitorMixin):
-    def __init__(self, setup: Any = None, *, stop: bool = True, stop_on: Iterable[str] = detectors.SEVERE,
-                 on_finding: Callable[[detectors.Finding], None] | None = None, advise: bool = True) -> None:
+    def __init__(self, setup: Any = None, *, stop: bool = True, stop_on: Iterable[str] = detect.SEVERE,
+                 on_finding: Callable[[detect.Finding], None] | None = None, advise: bool = True) -> None:
         self._init_monitor(setup or {"framework": "huggingface"}, stop, stop_on, on_finding, advise)
 
     def on_log(self, args, state, control, logs=None, **kwargs):

@@ -1,0 +1,65 @@
+"""The Analyzer: feeds each record to the detectors that still have something to find.
+
+It keeps the shared RunState (updated before the detectors see a record and
+passed to each of them), drops a detector once its symptom is found or
+explained by another finding (what a detector `explains`), and collects the
+findings. Each symptom is found at most once.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from advisor.detect.base import Detector
+from advisor.detect.catalog import DETECTORS, EXPLAINS, Thresholds
+from advisor.detect.finding import Finding, Record
+from advisor.detect.state import RunState
+
+
+class Analyzer:
+    """Feeds records to every detector that has not fired yet; owns the state they share."""
+
+    def __init__(self, thresholds: Thresholds | None = None, *, only: Iterable[str] | None = None) -> None:
+        self.t = thresholds or Thresholds()
+        wanted = set(only) if only is not None else None
+        self.detectors = [d(self.t) for d in DETECTORS if wanted is None or d.symptom in wanted]
+        self.state = RunState(self.t)
+        self.findings: list[Finding] = []
+        self.fired: set[str] = set()  # the symptoms found so far
+        self._dispatch: dict[frozenset[str], list[Detector]] = {}
+
+    def update(self, rec: Record) -> list[Finding]:
+        """New findings for one record (`step` required, every metric optional)."""
+        self.state.observe(rec)
+        keys = frozenset(rec)
+        interested = self._dispatch.get(keys)
+        if interested is None:  # records of one log mostly share their keys: one lookup per record
+            interested = self._dispatch[keys] = [d for d in self.detectors if not d.needs.isdisjoint(keys)]
+        new = [finding for detector in interested if (finding := detector.update(self.state, rec))]
+        self.state.remember(rec)
+        return self._record(new)
+
+    def finish(self) -> list[Finding]:
+        """Findings that can only be judged on the whole run (underfitting, GPU percentiles)."""
+        return self._record([f for d in self.detectors if (f := d.finish(self.state))])
+
+    def _record(self, new: list[Finding]) -> list[Finding]:
+        if new:
+            explained = frozenset().union(*(EXPLAINS[f.symptom] for f in new))
+            new = [f for f in new if f.symptom not in explained]
+            found = {f.symptom for f in new}
+            self.detectors = [d for d in self.detectors if d.symptom not in found | explained]
+            self._dispatch.clear()
+            self.fired |= found
+            self.findings.extend(new)
+        return new
+
+
+def run(records: Iterable[Record], *, only: Iterable[str] | None = None,
+        thresholds: Thresholds | None = None) -> list[Finding]:
+    """Every finding on a whole series of records."""
+    analyzer = Analyzer(thresholds, only=only)
+    for rec in records:
+        analyzer.update(rec)
+    analyzer.finish()
+    return analyzer.findings

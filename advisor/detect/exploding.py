@@ -1,0 +1,30 @@
+"""exploding-gradients: grad_norm far above its early level, for several logged points.
+
+Median grad_norm >= 20 x its median over the first 5 logged points
+(`grad_baseline_points`), for 3 points in a row (`grad_points`).
+"""
+
+from __future__ import annotations
+
+import math
+
+from advisor.detect.gradients import GradientDetector, GradientThresholds
+
+
+class ExplodingGradientsThresholds(GradientThresholds):
+    exploding_ratio: float = 20.0  # x the early median
+
+
+class ExplodingGradients(GradientDetector):
+    symptom, severity = "exploding-gradients", "high"
+    thresholds = ExplodingGradientsThresholds
+
+    def update(self, s, rec):
+        g, base = s.grad.median, s.grad_baseline
+        if g is None or base is None or base <= 0 or not math.isfinite(rec["grad_norm"]):
+            return None
+        if self._streak(s, g >= self.t.exploding_ratio * base):
+            return self.found(self.run_from,
+                              f"grad_norm rose to {g:.4g} (median of the last {len(s.grad.buf)}) at {s.where(s.at)}, "
+                              f"{g / base:.0f}x its early median {base:.4g}, for {self.run} logged points")
+        return None
