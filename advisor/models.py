@@ -33,12 +33,12 @@ class _SetupBase(BaseModel):
         if not isinstance(data, Mapping):
             raise ValueError(f"a setup is a mapping of setup keys, not {type(data).__name__}")
         try:
-            return fields.normalize_setup(dict(data))
+            return fields.as_data(fields.normalize_setup(dict(data)))
         except InputError as exc:
             raise ValueError(str(exc)) from None
 
     def given(self) -> dict[str, Any]:
-        """The fields that were set, normalised, under their setup keys."""
+        """The fields that were set, normalised and shown as plain data ("1:20"), under their setup keys."""
         return {k: v for k, v in self.model_dump(exclude_none=True, by_alias=True).items() if v != []}
 
 

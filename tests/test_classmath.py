@@ -34,6 +34,15 @@ def test_two_classes_agree_with_the_ratio_facts():
     assert by_counts["class_weights"] == "[0.5263, 10]" and by_counts["num_classes"] == 2
 
 
+def test_the_report_shows_counts_and_ratio_as_they_are_typed(run_json):
+    # typed inside (a tuple, a Ratio), the same text in the setup and the facts of the JSON output
+    report = run_json("--class-counts", "900, 80, 20")
+    for shown in (report["setup"], report["facts"]):
+        assert shown["class_counts"] == "900,80,20" and shown["class_ratio"] == "1:45"
+    assert report["facts"]["class_weights"] == "[0.3704, 4.167, 16.67]"
+    assert report["setup"]["num_classes"] == report["facts"]["num_classes"] == 3
+
+
 @given(COUNTS)
 def test_balanced_weights_give_every_class_the_same_total(counts):
     weights = classmath.balanced_weights(counts)

@@ -55,6 +55,21 @@ def test_filled_values_are_the_engines_numbers(run_cli, run_json):
     assert "2e8" in out  # number spellings of untouched values survive
 
 
+def test_fill_takes_its_advice_from_the_one_pipeline(run_cli, monkeypatch):
+    # gradient_checkpointing is filled from the strategies the advice names: the rules are the ones
+    # diagnose uses, parsed once per process, not loaded again by each fill
+    from advisor.rulebook import loader
+
+    loads = []
+    real = loader.load_rulebook
+    monkeypatch.setattr(loader, "load_rulebook", lambda *a, **kw: loads.append(a) or real(*a, **kw))
+    for _ in range(2):
+        code, out, err = run_cli("fill", CONFIGS / "hf_sft.yaml", *GOLDEN_SETUP)
+        assert code == 0, err
+        assert "gradient_checkpointing: true" in out
+    assert len(loads) <= 1
+
+
 def test_untouched_file_comes_back_byte_identical(run_cli, tmp_path):
     source = CONFIGS / "untouched.yaml"
     code, out, _ = run_cli("fill", source, *GOLDEN_SETUP)

@@ -177,6 +177,28 @@ def test_local_config_json(tmp_path):
     assert setup["depth"] == 32 and setup["model_family"] == "transformer"
 
 
+def test_a_config_json_is_read_once_per_run_and_again_when_edited(tmp_path, monkeypatch, run_cli):
+    path = tmp_path / "config.json"
+    config = {"model_type": "llama", "hidden_size": 1024, "num_hidden_layers": 8, "num_attention_heads": 8,
+              "vocab_size": 32000}
+    path.write_text(json.dumps(config))
+    reads = []
+    real = modelconfig.files.read_text
+    monkeypatch.setattr(modelconfig.files, "read_text",
+                        lambda p, **kw: (kw["field"] == "model_config" and reads.append(p)) or real(p, **kw))
+    code, out, err = run_cli("diagnose", "--model-config", path, "--gpu-mem", "8", "--batch-size", "4",
+                             "--format", "json")
+    assert code == 0, err
+    assert len(reads) == 1  # the parser, the normalisation and the memory estimate share one parse
+    setup = {"model_config": str(path), "gpu_mem_gb": 8, "seq_len": 2048, "batch_size": 8}
+    before = facts.derive(fields.normalize_setup(setup))["est_peak_gib"]
+    # dropout keeps masks for backward: more activation memory, the same parameters and setup values
+    path.write_text(json.dumps({**config, "attention_dropout": 0.1}))
+    edited = fields.normalize_setup(setup)
+    assert edited == fields.normalize_setup(setup) and len(reads) == 2  # read again once, when edited
+    assert facts.derive(edited)["est_peak_gib"] > before
+
+
 def test_broken_config_json_names_the_field(tmp_path):
     path = tmp_path / "config.json"
     path.write_text('{"model_type": "llama"}')
@@ -279,7 +301,8 @@ def test_memory_facts_accept_a_setup_with_lists():
     as_lists = {**setup, "symptoms": list(setup["symptoms"])}
     assert facts.derive(as_lists) == facts.derive(setup)
     # the estimate depends only on what it reads
-    assert facts.derive({**setup, "class_ratio": "1:20"})["est_peak_gib"] == facts.derive(setup)["est_peak_gib"]
+    imbalanced = fields.normalize_setup({**setup, "class_ratio": "1:20"})
+    assert facts.derive(imbalanced)["est_peak_gib"] == facts.derive(setup)["est_peak_gib"]
 
 
 _BOUNDS = [f for f in fields.FIELDS if f.kind in ("int", "number")]

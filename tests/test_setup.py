@@ -1,10 +1,12 @@
 """The setup contract: every field optional, forms normalised, unknown keys refused with a suggestion."""
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.setup import fields
+from advisor.setup import fields, units
 from advisor.errors import InputError
 
 from .setups import setups
@@ -124,6 +126,18 @@ def test_any_value_normalises_or_is_one_input_error(key, raw):
         assert "\n" not in str(exc)
         return
     assert fields.normalize_setup(setup) == setup
+    shown = fields.as_data(setup)  # what the JSON output and the library's Setup show reads back as the same
+    assert json.loads(json.dumps(shown)) == shown and fields.normalize_setup(shown) == setup
+
+
+def test_the_setup_is_typed_and_shown_as_it_was_typed():
+    setup = fields.normalize_setup({"class_counts": "900, 80, 20", "gpu_mem_gb": "24GB"})
+    assert setup["class_counts"] == (900, 80, 20) and setup["class_ratio"] == units.Ratio(1.0, 45.0)
+    assert setup["gpu_mem_gib"] == 24.0
+    assert fields.as_data(setup) == {"gpu_mem_gib": 24.0, "num_classes": 3, "class_ratio": "1:45",
+                                     "class_counts": "900,80,20"}
+    # a share is kept as the ratio it shows: the facts use 1:19, not 0.95 / 0.05
+    assert fields.normalize_setup({"class_ratio": "5%"})["class_ratio"] == units.Ratio(1.0, 19.0)
 
 
 def test_class_counts_imply_a_class_ratio_within_its_bounds():
@@ -131,4 +145,5 @@ def test_class_counts_imply_a_class_ratio_within_its_bounds():
     # in the library as a class_ratio the user never gave
     with pytest.raises(InputError, match="class_counts.*more than 1,000,000,000 times"):
         fields.normalize_setup({"class_counts": "1,5000000000"})
-    assert fields.normalize_setup({"class_counts": "1,1000000000"})["class_ratio"] == "1:1e+09"
+    implied = fields.normalize_setup({"class_counts": "1,1000000000"})
+    assert implied["class_ratio"].imbalance == 1e9 and fields.as_data(implied)["class_ratio"] == "1:1e+09"

@@ -83,6 +83,19 @@ def test_ratio_rejects(raw):
         units.parse_ratio(raw)
 
 
+@given(st.floats(1e-3, 1e3), st.floats(1e-3, 1e3))
+def test_a_ratio_reads_back_as_itself_and_its_canonical_form_as_its_text(a, b):
+    ratio = units.parse_ratio(f"{a}:{b}")
+    assert units.parse_ratio(ratio) == ratio  # a normalised setup's value is valid input again
+    assert ratio.canonical() == units.parse_ratio(str(ratio))  # what is shown is what is used
+
+
+@pytest.mark.parametrize("sides", [(0, 5), (-1, 5), (1, float("inf")), (1, 10**400), ("1", 5), (1, 1e12)])
+def test_a_ratio_value_is_checked_as_text_is(sides):
+    with pytest.raises(ValueError, match="class ratio"):
+        units.parse_ratio(units.Ratio(*sides))
+
+
 @given(st.integers(1, 10**6), st.integers(1, 10**6))
 def test_ratio_is_symmetric(a, b):
     assert units.parse_ratio(f"{a}:{b}") == units.parse_ratio(f"{b}:{a}")

@@ -25,11 +25,6 @@ from dataclasses import dataclass
 from advisor.setup import units
 
 
-def setup_counts(setup: dict) -> list[int]:
-    """A normalised setup's `class_counts` ("900,80,20", as fields.py stores it) as integers."""
-    return [int(c) for c in setup["class_counts"].split(",")]
-
-
 def _check(counts) -> tuple[float, ...]:
     """Class sizes: sample counts, or relative sizes (1, 20) where only the ratio is known."""
     counts = tuple(counts)

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from advisor.estimate import classmath, memory
-from advisor.setup import fields, gpus, units
+from advisor.setup import fields, gpus, modelconfig
 
 
 @dataclass(frozen=True)
@@ -46,19 +46,15 @@ def _fact(kind: str, description: str, *requires: str, choices: tuple[str, ...] 
 
 # --- class balance -------------------------------------------------------
 
-def _ratio(setup: dict[str, Any]) -> units.Ratio:
-    return units.parse_ratio(setup["class_ratio"])
-
-
 @_fact("number", "majority / minority class size", "class_ratio")
 def imbalance_ratio(setup, facts):
-    return _ratio(setup).imbalance
+    return setup["class_ratio"].imbalance
 
 
 @_fact("number", "share of the smallest class in the data, 0..0.5", "class_ratio")
 def minority_share(setup, facts):
-    if setup.get("class_counts"):
-        counts = classmath.setup_counts(setup)
+    counts = setup.get("class_counts")
+    if counts:
         return min(counts) / sum(counts)
     return classmath.geometric_minority_share(facts["imbalance_ratio"], setup.get("num_classes") or 2)
 
@@ -98,32 +94,32 @@ def focal_alpha(setup, facts):
 
 @_fact("str", "balanced class weights n / (k · n_c) per class, in class order", "class_counts")
 def class_weights(setup, facts):
-    return classmath.format_list(classmath.balanced_weights(classmath.setup_counts(setup)))
+    return classmath.format_list(classmath.balanced_weights(setup["class_counts"]))
 
 
 @_fact("str", "pos_weight negatives / positives per class (one-vs-rest), in class order", "class_counts")
 def pos_weights(setup, facts):
-    return classmath.format_list(classmath.pos_weights(classmath.setup_counts(setup)))
+    return classmath.format_list(classmath.pos_weights(setup["class_counts"]))
 
 
 @_fact("str", "WeightedRandomSampler weight 1 / n_c of one sample of each class", "class_counts")
 def sampler_class_weights(setup, facts):
-    return classmath.format_list(classmath.sampler_weights(classmath.setup_counts(setup)))
+    return classmath.format_list(classmath.sampler_weights(setup["class_counts"]))
 
 
 @_fact("str", "focal-loss alpha per class, inverse frequency normalised to sum 1", "class_counts")
 def focal_alphas(setup, facts):
-    return classmath.format_list(classmath.focal_alphas(classmath.setup_counts(setup)))
+    return classmath.format_list(classmath.focal_alphas(setup["class_counts"]))
 
 
 @_fact("number", "samples per class after random over-sampling (the largest class)", "class_counts")
 def oversample_target(setup, facts):
-    return max(classmath.setup_counts(setup))
+    return max(setup["class_counts"])
 
 
 @_fact("number", "samples per class after random under-sampling (the smallest class)", "class_counts")
 def undersample_target(setup, facts):
-    return min(classmath.setup_counts(setup))
+    return min(setup["class_counts"])
 
 
 @_fact("number", "training samples of the smallest class", "class_ratio", "dataset_size")
@@ -173,14 +169,17 @@ def usable_gpu_gib(setup, facts):
 # --- memory estimate (advisor.memory; the planner in advisor.planner) ------------
 
 @lru_cache(maxsize=256)
-def _memory(key: tuple[tuple[str, Any], ...]) -> tuple[Any, Any]:
+def _memory(key: tuple[tuple[str, Any], ...], model: Any) -> tuple[Any, Any]:
+    # `model` is only part of the key: the config.json's model as read now (modelconfig keeps it while the
+    # file is unchanged), so a long-lived process estimates an edited file again
     w = memory.workload_from_setup(dict(key))
     return w, memory.estimate(w)
 
 
 def _estimate(setup: dict[str, Any]):
     # keyed on the fields the estimate reads, all scalars: symptoms (a list from the library) play no part
-    return _memory(memory.estimate_key(setup))
+    path = setup.get("model_config")
+    return _memory(memory.estimate_key(setup), modelconfig.read(path) if path else None)
 
 
 @_fact("str", "precision assumed for estimates (fp32 when not given)", choices=fields.PRECISIONS)
@@ -344,12 +343,15 @@ def recommended_precision(setup, facts):
 
 
 def derive(setup: dict[str, Any]) -> dict[str, Any]:
-    """All facts known for a normalised setup; unknown ones are left out."""
+    """All facts known for a normalised setup; unknown ones are left out.
+
+    A field's fact is its value as plain data: rules compare and show the class ratio as "1:20".
+    """
     facts: dict[str, Any] = {"symptoms": frozenset(setup.get("symptoms", ()))}
     for name, spec in SPECS.items():
         if spec.compute is None:
             if name in setup and name != "symptoms":
-                facts[name] = setup[name]
+                facts[name] = fields.BY_NAME[name].plain(setup[name])
         elif spec.requires <= facts.keys():
             facts[name] = spec.compute(setup, facts)
     return facts

@@ -39,11 +39,10 @@ class Context:
     @property
     def strategies(self) -> set[str]:
         if self._strategies is None:
-            from advisor.rank import engine
-            from advisor.rulebook import loader as rulebook
+            from advisor import pipeline
 
-            book, _ = rulebook.load_rulebook(self._rule_paths)
-            self._strategies = {item["strategy"] for item in engine.run(book, self.setup)["advice"]}
+            advice = pipeline.advise(self.setup, rules=self._rule_paths).report["advice"]
+            self._strategies = {item["strategy"] for item in advice}
         return self._strategies
 
     def fact(self, name: str) -> Any:
@@ -165,18 +164,14 @@ def _lr(ctx: Context) -> float:
 def _counts(ctx: Context) -> list[int]:
     if "class_counts" not in ctx.setup:
         raise Missing(_flags(["class_counts"]) + " (--imbalance does not say which class is which)")
-    return classmath.setup_counts(ctx.setup)
+    return list(ctx.setup["class_counts"])
 
 
 def _class_weights(ctx: Context) -> list[float]:
-    from advisor.estimate import classmath
-
     return [_round4(w) for w in classmath.balanced_weights(_counts(ctx))]
 
 
 def _pos_weight(ctx: Context) -> float | list[float]:
-    from advisor.estimate import classmath
-
     if "class_counts" in ctx.setup:
         counts = _counts(ctx)
         weights = [_round4(w) for w in classmath.pos_weights(counts)]
@@ -240,7 +235,8 @@ KNOBS: dict[str, Knob] = {k.name: k for k in (
          lambda user, rec, ctx: ctx.facts["lr_low"] <= user <= ctx.facts["lr_high"],
          lambda rec, ctx: f"usual range {ctx.facts['lr_low']:g}..{ctx.facts['lr_high']:g} for this run"),
     Knob("class_weights", _as_floats, _class_weights, _floats_agree,
-         lambda rec, ctx: f"balanced n / (k · n_class) for class counts {ctx.setup.get('class_counts')}"),
+         lambda rec, ctx: f"balanced n / (k · n_class) for class counts "
+                          f"{fields.BY_NAME['class_counts'].plain(ctx.setup['class_counts'])}"),
     Knob("pos_weight", _pos_read, _pos_weight, _floats_agree,
          lambda rec, ctx: "negatives / positives"),
     Knob("zero_stage", _as_int, lambda ctx: ctx.fact("recommended_zero_stage"),

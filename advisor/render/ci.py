@@ -2,21 +2,21 @@
 
 An item points at the setup file, on the line of the first setup key behind
 the facts that triggered it (class_ratio for an imbalance rule), so a pull
-request shows the finding next to the value that caused it.
+request shows the finding next to the value that caused it. The command
+reads the setup file's key lines (`setupfile.key_lines`) and hands them over:
+rendering reads no file.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 
 @dataclass(frozen=True)
 class Location:
-    uri: str
-    lines: dict[str, int]
+    uri: str               # the setup file as the CI tool names it: relative to the working directory
+    lines: dict[str, int]  # line of each setup key in it
 
     def line_for(self, item: dict[str, Any]) -> int:
         from advisor.facts.derive import SPECS
@@ -31,24 +31,10 @@ class Location:
         return 1
 
 
-def setup_location(setup_file: Path | None) -> Location | None:
-    """The setup file given or discovered, as a path relative to the working directory."""
-    from advisor.setup import setupfile
-
-    path = setup_file or setupfile.discover(Path.cwd())
-    if path is None:
-        return None
-    try:
-        uri = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        uri = path.resolve().as_uri()
-    return Location(uri, setupfile.key_lines(path))
-
-
-def render(kind: str, report: dict[str, Any], book, setup_file: Path | None) -> str:
-    location = setup_location(setup_file)
+def render(kind: str, report: dict[str, Any], book, location: Location | None, *, summarized: bool = False) -> str:
+    """SARIF, or GitHub annotations (`summarized`: the job summary lists what is not annotated)."""
     if kind == "sarif":
         from advisor.render import sarif
         return sarif.render(report, book, location) + "\n"
     from advisor.render import github
-    return github.render(report, location, summary_path=os.environ.get("GITHUB_STEP_SUMMARY") or None)
+    return github.render(report, location, summarized=summarized)

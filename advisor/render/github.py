@@ -2,13 +2,13 @@
 
 GitHub shows at most 10 annotations of each type per step, so the first 10
 of each type are annotated and the full report goes to the job summary
-($GITHUB_STEP_SUMMARY, as markdown) when the runner provides one; without
-it, the rest are listed as plain log lines so no finding is lost.
+(`summary`, as markdown) when the runner provides one: the command appends it
+to $GITHUB_STEP_SUMMARY. Without one, the rest are listed as plain log lines
+so no finding is lost.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 COMMAND = {"high": "error", "medium": "warning", "low": "notice"}
@@ -36,23 +36,33 @@ def annotation(item: dict[str, Any], location=None) -> str:
     return f"::{COMMAND[item['severity']]} {joined}::{escape_data(message)}"
 
 
-def render(report: dict[str, Any], location=None, *, summary_path: str | None = None) -> str:
-    lines, overflow, counts = [], [], {}
+def _split(report: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(items annotated, items beyond GitHub's LIMIT per type)."""
+    annotated, overflow, counts = [], [], {}
     for item in report["advice"]:
         kind = COMMAND[item["severity"]]
         counts[kind] = counts.get(kind, 0) + 1
-        (lines if counts[kind] <= LIMIT else overflow).append(item)
-    out = [annotation(item, location) for item in lines]
-    if summary_path:
-        from advisor.render import markdown
+        (annotated if counts[kind] <= LIMIT else overflow).append(item)
+    return annotated, overflow
 
-        note = ""
-        if overflow:
-            note = (f"\n> {len(overflow)} more finding{'s' if len(overflow) > 1 else ''} than GitHub annotates "
-                    f"({LIMIT} per type) are listed here only.\n")
-        with Path(summary_path).open("a", encoding="utf-8") as handle:
-            handle.write(markdown.render(report) + note + "\n")
-    else:
+
+def render(report: dict[str, Any], location=None, *, summarized: bool = False) -> str:
+    """The annotations; unless the job summary lists the rest (`summarized`), a log line for each of them."""
+    annotated, overflow = _split(report)
+    out = [annotation(item, location) for item in annotated]
+    if not summarized:
         out += [f"advisor: not annotated ({LIMIT} per type): {COMMAND[i['severity']]} {i['rule']} {i['title']}"
                 for i in overflow]
     return "".join(line + "\n" for line in out)
+
+
+def summary(report: dict[str, Any]) -> str:
+    """The job summary: the whole report as markdown, saying how many findings only it lists."""
+    from advisor.render import markdown
+
+    overflow = len(_split(report)[1])
+    note = ""
+    if overflow:
+        note = (f"\n> {overflow} more finding{'s' if overflow > 1 else ''} than GitHub annotates "
+                f"({LIMIT} per type) are listed here only.\n")
+    return markdown.render(report) + note + "\n"

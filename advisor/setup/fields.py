@@ -76,6 +76,12 @@ class Field:
     # product's key, `gpu_mem_gib` the normalised one that says its unit). Both are accepted as input;
     # messages name this one, as users write it.
     input_key: str = ""
+    # The normalised value as plain data, for what shows a setup (JSON output, facts, the library's Setup),
+    # when it is not plain data itself; parse reads that form back.
+    show: Callable[[Any], Any] | None = None
+
+    def plain(self, value: Any) -> Any:
+        return self.show(value) if self.show is not None else value
 
     @property
     def cli_flag(self) -> str:
@@ -133,10 +139,13 @@ def _class_counts(raw: Any) -> tuple[int, ...]:
     return counts
 
 
-def _ratio(raw: Any) -> str:
-    # stored as canonical text ("1:20"): the normalised setup is plain JSON data, and it parses back
-    # exactly through units.parse_ratio, the one reader of it (facts, `advisor imbalance`)
-    return str(units.parse_ratio(raw))
+def _ratio(raw: Any) -> units.Ratio:
+    # canonical (1:imbalance to six digits): the ratio used is the one the setup shows as "1:20"
+    return units.parse_ratio(raw).canonical()
+
+
+def _show_counts(counts: tuple[int, ...]) -> str:
+    return ",".join(map(str, counts))
 
 
 FIELDS: tuple[Field, ...] = (
@@ -152,7 +161,8 @@ FIELDS: tuple[Field, ...] = (
     Field("task", "str", "task", _choice("task", TASKS), TASKS),
     _count("dataset_size", "training samples (50k, 1.2M)", 1, MAX_SAMPLES, suffixes=True),
     _count("num_classes", "number of classes", 2, MAX_CLASSES, suffixes=True),
-    Field("class_ratio", "ratio", "class ratio minority:majority (1:20, 20:1, 5%)", _ratio, flag="--imbalance"),
+    Field("class_ratio", "ratio", "class ratio minority:majority (1:20, 20:1, 5%)", _ratio, flag="--imbalance",
+          show=str),
     Field("precision", "str", "training precision", _choice("precision", PRECISIONS), PRECISIONS),
     _count("batch_size", "per-device micro-batch", 1, 10**7, suffixes=True),
     _count("seq_len", "tokens per sample (2048, 128k)", 1, 10**8, suffixes=True),
@@ -166,7 +176,7 @@ FIELDS: tuple[Field, ...] = (
     Field("activation", "str", "hidden-layer activation", _choice("activation", ACTIVATIONS), ACTIVATIONS),
     _count("depth", "number of layers", 1, 100_000, suffixes=False),
     Field("gradient_checkpointing", "bool", "gradient checkpointing is already on", units.parse_bool),
-    Field("symptoms", "set", "symptom id (repeatable)", _symptoms, SYMPTOMS, flag="--symptom"),
+    Field("symptoms", "set", "symptom id (repeatable)", _symptoms, SYMPTOMS, flag="--symptom", show=sorted),
     Field("contains_pii", "bool", "the data holds personal information", units.parse_bool, flag="--pii"),
     Field("needs_interpretability", "bool", "predictions must be explained", units.parse_bool),
     Field("model", "str", "a model from the built-in catalog (llama-2-7b, bert-base, resnet50, …); fills "
@@ -180,7 +190,7 @@ FIELDS: tuple[Field, ...] = (
     _count("lora_rank", "LoRA rank r", 1, 65_536, suffixes=False),
     Field("lora_targets", "str", "matrices LoRA adapts", _choice("lora_targets", LORA_TARGETS), LORA_TARGETS),
     Field("class_counts", "str", "training samples per class (900,80,20); fills class_ratio and num_classes",
-          lambda raw: ",".join(map(str, _class_counts(raw)))),
+          _class_counts, show=_show_counts),
 )
 
 BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
@@ -197,7 +207,10 @@ def normalize_setup(raw: dict[str, Any], *, where: str = "") -> dict[str, Any]:
     """Validate and normalise a setup dict; every key optional, unknown keys rejected.
 
     Returns only the fields that were given (None values count as not given),
-    under their normalised names, plus what a catalog card name implies.
+    under their normalised names, as typed values (a units.Ratio, a tuple of
+    class counts, memory in GiB; `as_data` shows them as plain data), plus what
+    a catalog card, a model or class counts imply. A normalised setup is valid
+    input again.
     Raises InputError naming the field. A field given under both of its keys
     (`gpu_mem_gb` and `gpu_mem_gib`) takes the later value: the CLI lays its
     flags over the setup file's values that way.
@@ -220,4 +233,13 @@ def normalize_setup(raw: dict[str, Any], *, where: str = "") -> dict[str, Any]:
     if card is not None:
         setup.setdefault("gpu_mem_gib", float(card.memory_gib))
     modelconfig.fill_setup(setup)
+    counts = setup.get("class_counts")
+    if counts:
+        setup.setdefault("class_ratio", units.Ratio(min(counts), max(counts)).canonical())
+        setup.setdefault("num_classes", len(counts))
     return {f.name: setup[f.name] for f in FIELDS if f.name in setup}
+
+
+def as_data(setup: dict[str, Any]) -> dict[str, Any]:
+    """A normalised setup as plain data, the form the JSON output and the library's Setup show."""
+    return {name: BY_NAME[name].plain(value) for name, value in setup.items()}

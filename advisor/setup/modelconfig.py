@@ -8,13 +8,13 @@ them, the way the modelling code allocates them.
 from __future__ import annotations
 
 import json
+import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from advisor.setup.architectures import Architecture
 from advisor import files
-from advisor.setup import units
-from advisor.estimate.classmath import setup_counts
 from advisor.errors import InputError
 
 _GATED_TYPES = {"llama", "mistral", "mixtral", "qwen2", "qwen3", "gemma", "gemma2", "olmo", "olmo2", "phi3",
@@ -65,8 +65,25 @@ def parse_path(raw: object) -> str:
 
 
 def read(path: str | Path) -> Architecture:
-    """An Architecture from a config.json; ValueError names what is missing."""
-    path = Path(path)
+    """An Architecture from a config.json; ValueError names what is missing.
+
+    Parsed once per process while the file keeps its size and mtime: the setup's parser, its
+    normalisation and the memory estimate all ask for it in one run, and an edited file is read again.
+    """
+    try:
+        stat = os.stat(path)
+    except (OSError, ValueError):  # ValueError: a NUL in the path
+        return _read(Path(path))  # says why the path cannot be read
+    return _read_unchanged(str(path), os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _read_unchanged(path: str, absolute: str, mtime_ns: int, size: int) -> Architecture:
+    # keyed on the absolute path too: the same relative name in another working directory is another file
+    return _read(Path(path))
+
+
+def _read(path: Path) -> Architecture:
     try:
         text = files.read_text(path, field="model_config")
     except InputError as exc:
@@ -133,7 +150,7 @@ def from_config(config: dict[str, Any], *, name: str = "config") -> Architecture
 
 
 def fill_setup(setup: dict[str, Any]) -> None:
-    """Fill what a named model or class counts imply, unless the setup states it (in place)."""
+    """Fill what a named model or a config.json implies, unless the setup states it (in place)."""
     from advisor.setup.architectures import lookup
 
     arch = read(setup["model_config"]) if setup.get("model_config") else \
@@ -143,7 +160,3 @@ def fill_setup(setup: dict[str, Any]) -> None:
         setup.setdefault("model_family", arch.family)
         if arch.total_layers:
             setup.setdefault("depth", arch.total_layers)
-    if setup.get("class_counts"):
-        counts = setup_counts(setup)
-        setup.setdefault("class_ratio", str(units.Ratio(min(counts), max(counts))))
-        setup.setdefault("num_classes", len(counts))

@@ -132,6 +132,14 @@ def _is_setup_file(path: Path) -> bool:
     return _advisor_table(data) is not None
 
 
+def uri(path: Path) -> str:
+    """The file as CI tools name it: relative to the working directory, else a file:// URI."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_uri()
+
+
 def key_lines(path: Path) -> dict[str, int]:
     """Line (1-based) of each top-level-looking setup key in a setup file, for annotations."""
     import re

@@ -167,15 +167,23 @@ class Ratio(NamedTuple):
     def __str__(self) -> str:
         return format_ratio(self.minority, self.majority)
 
+    def canonical(self) -> Ratio:
+        """1 : imbalance to the six digits `str` shows, so the ratio a setup shows is the one its facts use."""
+        return Ratio(1.0, float(f"{self.imbalance:.6g}"))
+
 
 def parse_ratio(raw: object) -> Ratio:
     """Class ratio as (minority, majority) shares.
 
     `1:20` and `20:1` mean the same imbalance; `5%` and `0.05` give the
-    minority's share of the data.
+    minority's share of the data. A Ratio (a normalised setup's value) is
+    checked as its two numbers, not read back from text.
     """
     if isinstance(raw, bool):
         raise ValueError(f"{raw!r} is not a class ratio; {_RATIO_FORMS}")
+    if isinstance(raw, Ratio):
+        sizes = tuple(raw)  # messages show the two numbers: str() of a Ratio with a zero side divides by it
+        return _bounded(_sides(sizes, *sizes), sizes)
     text = str(raw).strip().replace(" ", "")
     if ":" in text or "/" in text:
         parts = re.split(r"[:/]", text)
@@ -183,9 +191,7 @@ def parse_ratio(raw: object) -> Ratio:
             a, b = (float(_separators(raw, p, "1:20")) for p in parts)
         except ValueError:
             raise ValueError(f"{shown(raw)} is not a class ratio; {_RATIO_FORMS}") from None
-        if not (math.isfinite(a) and math.isfinite(b)) or a <= 0 or b <= 0:
-            raise ValueError(f"{shown(raw)} is not a class ratio: both sides must be more than 0; {_RATIO_FORMS}")
-        ratio = Ratio(min(a, b), max(a, b))
+        ratio = _sides(raw, a, b)
     else:
         try:
             share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
@@ -196,6 +202,23 @@ def parse_ratio(raw: object) -> Ratio:
                              f"{_RATIO_FORMS}")
         share = min(share, 1 - share)
         ratio = Ratio(share, 1 - share)
+    return _bounded(ratio, raw)
+
+
+def _sides(raw: object, *sizes: object) -> Ratio:
+    """The ratio of two sizes in either order, each a finite number above 0."""
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in sizes):
+        raise ValueError(f"{shown(raw)} is not a class ratio; {_RATIO_FORMS}")
+    try:
+        a, b = (float(x) for x in sizes)  # type: ignore[arg-type]
+    except OverflowError:  # an int beyond any float
+        a = b = math.inf
+    if not (math.isfinite(a) and math.isfinite(b)) or a <= 0 or b <= 0:
+        raise ValueError(f"{shown(raw)} is not a class ratio: both sides must be more than 0; {_RATIO_FORMS}")
+    return Ratio(min(a, b), max(a, b))
+
+
+def _bounded(ratio: Ratio, raw: object) -> Ratio:
     if not ratio.imbalance <= MAX_IMBALANCE:  # also catches inf from a tiny minority
         raise ValueError(f"{shown(raw)} is not a class ratio advisor reads: more imbalanced than "
                          f"1:{MAX_IMBALANCE:,.0f}; {_RATIO_FORMS}")
