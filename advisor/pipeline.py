@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 
 from advisor.rank import engine
 from advisor.setup import fields
-from advisor.rulebook import loader as rulebook
+from advisor.rulebook import compiled, loader as rulebook
 
 _BOOKS_KEPT = 8  # distinct rule-path sets one process keeps parsed
 _books: OrderedDict[tuple[Any, ...], rulebook.Rulebook] = OrderedDict()
@@ -58,7 +58,7 @@ def rulebook_for(rules: Iterable[str | Path] = ()) -> rulebook.Rulebook:
     key = _signature(paths)
     book = _books.get(key)
     if book is None:
-        book = rulebook.load_rulebook(paths)[0]
+        book = compiled.load_rulebook(paths)
         _books[key] = book
         if len(_books) > _BOOKS_KEPT:
             _books.popitem(last=False)

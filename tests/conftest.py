@@ -1,4 +1,4 @@
-"""Shared test helpers: running the CLI in-process."""
+"""Shared test helpers: running the CLI in-process, the built-in rulebook loaded once."""
 
 from __future__ import annotations
 
@@ -28,6 +28,18 @@ def run_json(run_cli):
         return json.loads(out)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def book():
+    """The built-in rulebook, parsed once per session: the pipeline's own per-process copy.
+
+    Modules that need it at collection time (to parametrize over its rules) call
+    `pipeline.rulebook_for()` themselves and get the same object.
+    """
+    from advisor import pipeline
+
+    return pipeline.rulebook_for()
 
 
 @pytest.fixture(autouse=True, scope="session")

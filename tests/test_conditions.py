@@ -1,13 +1,23 @@
 """The condition language: checked at compile time, three-valued at run time, never executed as code."""
 
+import json
+import os
+from pathlib import Path
+
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from advisor import pipeline
+from advisor.errors import RuleError
 from advisor.facts import derive as facts
+from advisor.rulebook import compiled
 from advisor.rulebook import loader as rulebook
+from advisor.setup import fields
 from advisor.rulebook.conditions import ConditionError
 from advisor.rulebook.conditions import compile_condition as compile_with_bounds
+
+from .setups import setups
 
 
 def compile_condition(source, specs):
@@ -119,8 +129,8 @@ _ARITH = st.recursive(st.sampled_from(["lr", "gpu_count", "1e15", "0", "99999999
 def test_evaluation_is_total(left, op, right, lr, gpu_count):
     try:
         condition = compile_condition(f"{left} {op} {right}", facts.SPECS)
-    except ConditionError:
-        return  # literals only, or nested too deeply
+    except ConditionError:  # literals only, or nested too deeply: discarded, and too many discards fail the test
+        assume(False)
     result, _ = condition.evaluate({"lr": lr, "gpu_count": gpu_count})
     assert result in (True, False, None)
 
@@ -134,3 +144,96 @@ def test_explain_keeps_the_structure_of_the_condition():
     assert first == {"test": "imbalance_ratio >= 4", "result": True, "facts": {"imbalance_ratio": 20.0}}
     assert negated["op"] == "not" and negated["result"] is True and negated["parts"][0]["result"] is False
     assert maybe["op"] == "maybe" and maybe["result"] is True and maybe["parts"][0]["result"] is None
+
+
+# ---------------------------------------------------------------- the compiled-rulebook cache
+
+def _cached_books(folder):
+    return sorted(folder.glob("book-*.json"))
+
+
+@pytest.fixture
+def cache_dir():
+    """The session's cache folder (conftest), its parsed YAML kept warm, without cached rulebooks."""
+    folder = Path(os.environ["ADVISOR_CACHE_DIR"])
+    for book in _cached_books(folder):
+        book.unlink()
+    return folder
+
+
+@pytest.fixture
+def team(tmp_path):
+    from .test_rulebook import GOOD
+
+    path = tmp_path / "team.yaml"
+    path.write_text(GOOD)
+    return path
+
+
+def test_the_cached_rulebook_is_the_loaded_one_and_skips_the_loader(cache_dir, team, monkeypatch):
+    expected = rulebook.load_rulebook([team])[0]
+    assert compiled.load_rulebook([team]) == expected
+    assert len(_cached_books(cache_dir)) == 1
+    monkeypatch.setattr(rulebook, "load_rulebook", lambda *a, **k: pytest.fail("read from the rule files again"))
+    again = compiled.load_rulebook([team])
+    assert again == expected and again.get("TST001").condition.evaluate({"imbalance_ratio": 20.0})[0] is True
+
+
+def test_an_edited_rule_file_is_read_again(cache_dir, team):
+    assert compiled.load_rulebook([team]).get("TST001").title == "Weight the loss"
+    team.write_text(team.read_text().replace("Weight the loss", "Weigh the loss"))
+    assert compiled.load_rulebook([team]).get("TST001").title == "Weigh the loss"
+
+
+def _damage_condition(book):
+    book["rules"][-1]["when"][1] = ["bool", "no_such_fact"]
+
+
+def _damage_tag(book):
+    book["rules"][-1]["when"][1] = ["exec", "print(1)"]
+
+
+def _damage_kind(book):
+    book["rules"][-1]["when"][1][2][0][2] = ["const", 4, "object"]
+
+
+def _damage_type(book):
+    book["rules"][-1]["title"] = 7
+
+
+@pytest.mark.parametrize("damage", [_damage_condition, _damage_tag, _damage_kind, _damage_type, None])
+def test_a_damaged_cache_is_read_again_from_the_rules(cache_dir, team, damage):
+    expected = compiled.load_rulebook([team])
+    (cached,) = _cached_books(cache_dir)
+    if damage is None:
+        cached.write_bytes(b"\x00{not json")
+    else:
+        data = json.loads(cached.read_text(encoding="utf-8"))
+        damage(data["book"])
+        cached.write_text(json.dumps(data), encoding="utf-8")
+    assert compiled.load_rulebook([team]) == expected
+
+
+def test_a_rule_file_with_an_error_raises_every_time_and_is_not_cached(cache_dir, team):
+    team.write_text(team.read_text().replace("imbalance_ratio >= 4", "imbalance >= 4"))
+    for _ in range(2):
+        with pytest.raises(RuleError, match="unknown fact 'imbalance'"):
+            compiled.load_rulebook([team])
+    assert _cached_books(cache_dir) == []
+
+
+_BUILTIN = pipeline.rulebook_for()
+_DECODED = compiled.decode(json.loads(json.dumps(compiled.encode(_BUILTIN))))
+
+
+def test_the_builtin_rulebook_survives_its_plain_data_form():
+    assert _DECODED == _BUILTIN
+
+
+@settings(max_examples=40, deadline=None)
+@given(setups)
+def test_decoded_conditions_evaluate_as_compiled_ones(raw):
+    known = facts.derive(fields.normalize_setup(raw))
+    for rule, decoded in zip(_BUILTIN.rules, _DECODED.rules):
+        assert decoded.condition.evaluate(known)[0] == rule.condition.evaluate(known)[0], rule.id
+        assert decoded.condition.explain(known) == rule.condition.explain(known), rule.id

@@ -1,9 +1,10 @@
 """Engine properties: deterministic, never crashes, merges by strategy, drops conflicts, names missing facts."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from advisor import pipeline
 from advisor.rank import engine
 from advisor.facts import derive as facts
 from advisor.setup import fields
@@ -11,7 +12,7 @@ from advisor.rulebook import loader as rulebook
 
 from .setups import setups
 
-BOOK = rulebook.load_rulebook()[0]
+BOOK = pipeline.rulebook_for()  # the session's one parse of the built-in rules (conftest `book`)
 STRATEGIES = set(BOOK.strategies)
 
 
@@ -38,21 +39,22 @@ def test_random_valid_setups_never_crash_and_rank_consistently(raw):
 
 
 _READ = frozenset().union(*(r.condition.names | {n for b in r.boosts for n in b.condition.names} for r in BOOK.rules))
+# fields no rule reads, neither themselves nor as the required input of a fact a rule reads
+_UNREAD = [f for f in fields.FIELDS
+           if f.name not in _READ and not any(f.name in facts.SPECS[n].requires for n in _READ)]
 
 
 @settings(max_examples=80, deadline=None)
 @given(setups, st.data())
 def test_a_fact_no_rule_reads_never_changes_the_ranking(raw, data):
     setup = fields.normalize_setup(raw)
-    base_facts = facts.derive(setup)
-    field = data.draw(st.sampled_from([f for f in fields.FIELDS if f.name not in _READ]))
+    field = data.draw(st.sampled_from(_UNREAD))
     other = fields.normalize_setup({**raw, field.name: data.draw(
         st.sampled_from(field.choices) if field.choices and field.kind != "set" else st.just(None))})
-    changed = facts.derive(other)
-    derived_change = {k for k in base_facts.keys() | changed.keys()
-                      if base_facts.get(k) != changed.get(k)} - {field.name}
-    if derived_change & _READ:
-        return  # the field feeds a fact that rules read: not an unread fact
+    base_facts, changed = facts.derive(setup), facts.derive(other)
+    # a field can still feed a read fact it is not required for (class_counts refines the minority share):
+    # such draws are discarded, and hypothesis fails the test if it discards too many to test anything
+    assume(all(base_facts.get(n) == changed.get(n) for n in _READ))
     assert ranking(engine.run(BOOK, setup)) == ranking(engine.run(BOOK, other))
 
 

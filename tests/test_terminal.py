@@ -18,15 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
+from advisor import pipeline
 from advisor.rank import engine
 from advisor.setup import fields
-from advisor.rulebook import loader as rulebook
 from advisor.render import cli_hint, human_count, json_format, markdown, setup_line, shown_code, sources_text
 from advisor.render import terminal
 
 from .setups import setups
 
-BOOK = rulebook.load_rulebook()[0]
+BOOK = pipeline.rulebook_for()  # the session's one parse of the built-in rules (conftest `book`)
 WIDTHS = (60, 80, 120)
 SETUPS = {
     "oom-llama": {"gpu": "rtx3090", "model": "llama-2-7b", "symptoms": ["out-of-memory"]},

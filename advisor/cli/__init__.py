@@ -1,11 +1,13 @@
 """The `advisor` command line: thin commands, each parse → pipeline → render.
 
-`app` holds the typer application, the shared options and `main`; each command module
-registers its commands on it when this package is imported (memory and imbalance, fill
-and schema), so importing any part of the CLI gives the whole command set.
+`core` holds the typer application, the shared setup options and `main`; each command
+module registers its commands on it when this package is imported (diagnose; rules and
+facts; fill and schema; memory and imbalance), so importing any part of the CLI gives
+the whole command set, and no command module imports another.
 """
 
 from advisor.cli.core import app, main
-from advisor.cli import fill, memory  # noqa: F401  register `advisor fill/schema` and `advisor memory/imbalance`
+# in this order: `advisor --help` lists the commands as they were registered
+from advisor.cli import diagnose, rules, fill, memory  # noqa: F401,I001  register their commands on `app`
 
 __all__ = ["app", "main"]

@@ -126,12 +126,11 @@ def memory_command(
 def imbalance_summary(setup: dict[str, Any]):
     """The classmath summary for a normalised setup: from class counts, else from the class ratio."""
     from advisor.estimate import classmath
-    from advisor.setup import units
 
     if setup.get("class_counts"):
-        return classmath.summarize(classmath.setup_counts(setup))
+        return classmath.summarize(setup["class_counts"])
     if setup.get("class_ratio"):
-        return classmath.summarize_ratio(units.parse_ratio(setup["class_ratio"]), setup.get("dataset_size"))
+        return classmath.summarize_ratio(setup["class_ratio"], setup.get("dataset_size"))
     raise InputError("class_counts", "give --class-counts like 900,80,20 or --imbalance like 1:20")
 
 

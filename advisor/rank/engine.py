@@ -22,9 +22,9 @@ from advisor.facts import derive as facts_mod
 from advisor.setup import fields
 from advisor.rulebook import templates
 from advisor.rulebook.loader import Rule, Rulebook
+from advisor.vocabulary import SEVERITIES, SEVERITY_RANK
 
-SEVERITY_BASE = {"high": 30, "medium": 15, "low": 0}
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+SEVERITY_BASE = dict(zip(SEVERITIES, (30, 15, 0)))  # what a fired rule's score starts from
 SPECIFICITY_PER_ATOM, SPECIFICITY_MAX = 2, 10
 MERGE_BONUS, MERGE_MAX = 3, 9
 MISSING_LIMIT = 3
@@ -33,11 +33,17 @@ FRAMEWORK_FALLBACK = {"tensorflow": "keras", "lightning": "pytorch", "huggingfac
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, (frozenset, set, tuple)):
+    if isinstance(value, (frozenset, set)):
         return sorted(value)
     if isinstance(value, float):
         return float(f"{value:.6g}")
     return value
+
+
+def _shown(name: str, value: Any) -> Any:
+    """A setup field or fact as the report shows it: a field's typed value in its plain form ("1:20")."""
+    field = fields.BY_NAME.get(name)
+    return _plain(field.plain(value) if field is not None else value)
 
 
 def _code(rule: Rule, facts: dict[str, Any], framework: str | None) -> dict[str, str]:
@@ -78,7 +84,7 @@ def _merge(items: list[dict[str, Any]]) -> dict[str, Any]:
         best["code"] = {**other["code"], **best["code"]}
         best["source"] = sorted(set(best["source"]) | set(other["source"]))
         best["references"] = list(dict.fromkeys(best["references"] + other["references"]))
-        if SEVERITY_ORDER[other["severity"]] < SEVERITY_ORDER[best["severity"]]:
+        if SEVERITY_RANK[other["severity"]] < SEVERITY_RANK[best["severity"]]:
             best["severity"] = other["severity"]
     best["score"] += min(MERGE_MAX, MERGE_BONUS * (len(items) - 1))
     return best
@@ -117,7 +123,7 @@ def _missing(unknown_by_rule: list[tuple[Rule, set[str], int | None]], known: Co
     def weigh(rule: Rule, held: int | None, relevant: bool) -> int:
         if held is None:
             return 1
-        return (3 - SEVERITY_ORDER[rule.severity]) * (held ** 2 if relevant else 1)
+        return (len(SEVERITIES) - SEVERITY_RANK[rule.severity]) * (held ** 2 if relevant else 1)
 
     relevant = any(held for _, _, held in unknown_by_rule)
     weight: dict[str, int] = {}
@@ -175,7 +181,7 @@ def run(book: Rulebook, setup: dict[str, Any], *, top: int | None = None,
                               "boosts": boosts})
 
     merged = sorted((_merge(items) for items in fired.values()),
-                    key=lambda i: (-i["score"], SEVERITY_ORDER[i["severity"]], i["strategy"]))
+                    key=lambda i: (-i["score"], SEVERITY_RANK[i["severity"]], i["strategy"]))
     advice, dropped = [], []
     for item in merged:
         rival = next((kept for kept in advice
@@ -191,8 +197,8 @@ def run(book: Rulebook, setup: dict[str, Any], *, top: int | None = None,
         item["rank"] = rank
 
     report: dict[str, Any] = {
-        "setup": {k: _plain(v) for k, v in setup.items()},
-        "facts": {k: _plain(v) for k, v in facts.items()},
+        "setup": {k: _shown(k, v) for k, v in setup.items()},
+        "facts": {k: _plain(v) for k, v in facts.items()},  # derive already gives plain data
         "advice": advice[:top] if top else advice,
         "dropped": dropped,
         "missing": _missing(undecided, facts.keys()),

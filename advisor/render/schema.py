@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from advisor.setup import fields, units
+from advisor.vocabulary import SEVERITIES
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 KINDS = ("setup", "rules")
@@ -84,8 +85,8 @@ def rules_schema() -> dict[str, Any]:
         rule[key] = {"description": what, "type": kind[0] if len(kind) == 1 else kind}
     rule["id"]["pattern"] = rulebook._ID.pattern
     rule["strategy"]["enum"] = sorted(strategies)
-    rule["severity"]["enum"] = list(rulebook.SEVERITIES)
-    rule["priority"].update(minimum=0, maximum=40)
+    rule["severity"]["enum"] = list(SEVERITIES)
+    rule["priority"].update(minimum=min(rulebook.PRIORITIES), maximum=max(rulebook.PRIORITIES))
     rule["sources"]["items"] = {"type": "integer", "minimum": min(rulebook.SECTIONS),
                                 "maximum": max(rulebook.SECTIONS)}
     rule["references"]["items"] = {"type": "string"}

@@ -9,14 +9,17 @@ Everything else wraps at the window width, with a hanging indent; nothing is cut
 
 from __future__ import annotations
 
+import shutil
+
 from rich.console import Console
 from rich.segment import Segment, Segments
 from rich.syntax import Syntax
 from rich.text import Text
 
 from advisor.render import cli_hint, setup_line, shown_code, sources_text
+from advisor.vocabulary import SEVERITIES
 
-_SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
+_SEVERITY_STYLE = dict(zip(SEVERITIES, ("bold red", "yellow", "cyan")))
 _RULE = "─"
 _MIN_TEXT_WIDTH = 20  # a window narrower than indent + this lets lines run past its edge, never cuts them
 
@@ -83,8 +86,14 @@ def _show_item(console: Console, item: dict) -> None:
         print_code(console, code[1], code[0], footer, lead=lead)
 
 
+def window_console() -> Console:
+    """A console as wide as the window (COLUMNS when set): rich itself falls back to 80 columns for a
+    TERM it calls dumb, whatever COLUMNS says, and the text would wrap past the window."""
+    return Console(width=shutil.get_terminal_size().columns)
+
+
 def show(report: dict, console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or window_console()
     hang(console, "Setup: ", setup_line(report["setup"]))
     if not report["advice"]:
         console.print(Text("No rule fired for this setup. Add symptoms or more facts about the setup."))
