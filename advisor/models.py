@@ -11,6 +11,7 @@ from typing import Any, Literal, Mapping, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from advisor.setup import fields
+from advisor.vocabulary import SEVERITIES
 from advisor.errors import InputError
 
 
@@ -73,7 +74,7 @@ class Advice(_Out):
     rules: list[str]
     title: str
     score: int
-    severity: Literal["high", "medium", "low"]
+    severity: Literal[SEVERITIES]  # type: ignore[valid-type]
     why: list[Reason]
     do: str
     code: dict[str, str]

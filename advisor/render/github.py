@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-COMMAND = {"high": "error", "medium": "warning", "low": "notice"}
+from advisor.vocabulary import SEVERITIES
+
+COMMAND = dict(zip(SEVERITIES, ("error", "warning", "notice")))
 LIMIT = 10
 
 

@@ -12,10 +12,11 @@ from typing import Any
 from advisor import __version__
 from advisor.rulebook import templates
 from advisor.render import json_format
+from advisor.vocabulary import SEVERITIES
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-LEVEL = {"high": "error", "medium": "warning", "low": "note"}
-PROBLEM_SEVERITY = {"high": "error", "medium": "warning", "low": "recommendation"}
+LEVEL = dict(zip(SEVERITIES, ("error", "warning", "note")))
+PROBLEM_SEVERITY = dict(zip(SEVERITIES, ("error", "warning", "recommendation")))
 
 
 def _untemplated(text: str) -> str:

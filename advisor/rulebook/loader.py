@@ -24,12 +24,12 @@ from typing import Any, Callable
 from advisor.rulebook import conditions, templates, yamlfile
 from advisor.facts import derive as facts
 from advisor.setup import fields
+from advisor.setup.fields import FRAMEWORKS
+from advisor.vocabulary import SEVERITIES
 from advisor import files
 from advisor.errors import InputError, RuleError
 from advisor.setup.units import nearest
 
-SEVERITIES = ("high", "medium", "low")
-FRAMEWORKS = ("pytorch", "keras", "huggingface", "sklearn", "lightning", "tensorflow")
 SECTIONS = range(1, 21)
 _ID = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
 STRATEGY_FILE = "strategies.yaml"
