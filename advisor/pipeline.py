@@ -68,16 +68,14 @@ def rulebook_for(rules: Iterable[str | Path] = ()) -> rulebook.Rulebook:
 
 
 def _signature(paths: tuple[Path, ...]) -> tuple[Any, ...]:
-    # the working directory is part of it: rule files are named relative to it in messages and SARIF;
-    # size and mtime of every file: an edited rule file is read again, as a new process would
+    # the files compiled.load_rulebook reads, by size and mtime: an edited rule file is read again, as a
+    # new process would; the working directory too: rule files are named relative to it in messages
     files = []
-    for source in (rulebook.builtin_dir(), *paths):
-        source = Path(os.path.abspath(source))  # not resolve(): a symlink loop is load_rulebook's to report
-        for member in rulebook.rule_files(source):
-            try:
-                stat = member.stat()
-            except OSError:
-                files.append((str(member), None))
-                continue
-            files.append((str(member), stat.st_mtime_ns, stat.st_size))
-    return (str(Path.cwd()), tuple(files))
+    for real in compiled.sources(paths):
+        try:
+            stat = os.stat(real)
+        except OSError:
+            files.append((real, None))
+            continue
+        files.append((real, stat.st_mtime_ns, stat.st_size))
+    return (os.getcwd(), tuple(files))

@@ -185,6 +185,13 @@ def test_an_edited_rule_file_is_read_again(cache_dir, team):
     assert compiled.load_rulebook([team]).get("TST001").title == "Weigh the loss"
 
 
+def test_rule_files_are_named_relative_to_the_working_directory_of_each_run(cache_dir, team, monkeypatch):
+    monkeypatch.chdir(team.parent)
+    assert compiled.load_rulebook([team]).get("TST001").file == "team.yaml"
+    monkeypatch.chdir(cache_dir)  # the book cached in the other folder names the file as seen from here
+    assert compiled.load_rulebook([team]).get("TST001").file == str(team.resolve())
+
+
 def _damage_condition(book):
     book["rules"][-1]["when"][1] = ["bool", "no_such_fact"]
 

@@ -8,7 +8,9 @@ each time. So a rulebook that loaded without error is written as JSON beside the
 - the advisor version and this format's version;
 - size and mtime of the modules whose checks and meanings the rulebook depends on (loader,
   conditions, templates, facts, fields), so an edited checkout never reads a stale book;
-- the real path and the SHA-1 of every rule file and of the strategy catalog.
+- the real path and the SHA-1 of every rule file and of the strategy catalog (a rule's
+  `file`, its name in messages, is stored real and made relative to each run's working
+  directory when decoded).
 
 JSON holds data, never code: a condition is stored as its tree of tagged lists
 (`["and", [...]]`, `["fact", "gpu_mem_gib"]`), rebuilt into the same nodes the compiler
@@ -41,9 +43,9 @@ class Damaged(ValueError):
 
 def load_rulebook(extra: tuple[Path, ...] | list[Path] = ()) -> loader.Rulebook:
     """loader.load_rulebook(extra) (raising its first RuleError), through the cache."""
-    sources = _sources(extra)
-    key = _key(sources)
-    cache = yamlfile._cache_dir() / f"book-{hashlib.sha1(repr(sorted(sources)).encode()).hexdigest()[:20]}.json"
+    found = sources(extra)
+    key = _key(found)
+    cache = yamlfile._cache_dir() / f"book-{hashlib.sha1(repr(sorted(found)).encode()).hexdigest()[:20]}.json"
     if key is not None:
         try:
             cached = json.loads(cache.read_text(encoding="utf-8"))
@@ -57,7 +59,7 @@ def load_rulebook(extra: tuple[Path, ...] | list[Path] = ()) -> loader.Rulebook:
     return book
 
 
-def _sources(extra: tuple[Path, ...] | list[Path]) -> dict[str, Path]:
+def sources(extra: tuple[Path, ...] | list[Path]) -> dict[str, Path]:
     """The files load_rulebook reads: real path -> as given (the strategy catalog first)."""
     base = loader.builtin_dir()
     found = {os.path.realpath(base / loader.STRATEGY_FILE): base / loader.STRATEGY_FILE}
