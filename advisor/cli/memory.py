@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 import typer
 
-from advisor.cli.core import SETUP_FILE, Format, _load_setup, _with_setup_options, app
+from advisor.cli.core import CONFIG_FILE, SETUP_FILE, Format, _load_setup, _with_setup_options, app
 from advisor.estimate import memory as memory_fields
 from advisor.errors import InputError
 
@@ -20,8 +20,12 @@ def _round(x: float) -> float:
     return round(x, 2)
 
 
-def memory_report(setup: dict[str, Any], *, margin: float) -> dict[str, Any]:
-    """The `advisor memory --format json` object for a normalised setup; every amount is GiB (`*_gib`)."""
+def memory_report(setup: dict[str, Any], *, margin: float, config: Any = None) -> dict[str, Any]:
+    """The `advisor memory --format json` object for a normalised setup; every amount is GiB (`*_gib`).
+
+    With a training `config` (its trainconfig.Facts) the plan is `advisor fill`'s for that file: its `auto`
+    values are the knobs the plan may change, its other values are kept, and `settings` are what fill writes.
+    """
     from advisor.estimate import memory, planner
 
     w = memory.workload_from_setup(setup)
@@ -30,24 +34,39 @@ def memory_report(setup: dict[str, Any], *, margin: float) -> dict[str, Any]:
                                   "--model-config PATH to a config.json, or --model-params like 7B")
     est = memory.estimate(w)
     report: dict[str, Any] = {
-        "model": w.arch.name, "mode": w.mode, "unit": "GiB", "peak_gib": _round(est.peak),
+        "model": w.arch.name, "mode": w.mode, "unit": "GiB",
+        # the three readings: nvidia-smi (peak_gib), torch.cuda.max_memory_reserved / _allocated
+        "peak_gib": _round(est.peak), "peak_reserved_gib": _round(est.peak_reserved),
+        "peak_allocated_gib": _round(est.peak_allocated), "peak_phase": est.phase,
+        "phases_allocated_gib": {name: _round(v) for name, v in est.phases},
         "breakdown": {k: _round(v) for k, v in est.breakdown().items()},
         "details": {"activations_per_sample_gib": round(est.activations_per_sample, 3),
                     "logits_gib": _round(est.logits), "kv_cache_gib": _round(est.kv_cache),
                     "trainable_params": est.trainable_params, "params": w.arch.params},
         "assumptions": list(est.notes), "fits": None, "plan": [],
     }
-    found = planner.plan_setup(setup, margin=margin)
+    if config is not None:
+        from advisor.fill import config_request
+
+        free, constraints = config_request(config.doc, config.family)  # fill's request: the plans are one
+        accum, precisions = constraints.pop("grad_accum", None), constraints.pop("precisions", None)
+        found = planner.plan_setup({**setup, **constraints}, margin=margin, free=free, accum=accum,
+                                   precisions=precisions)
+    else:
+        found = planner.plan_setup(setup, margin=margin)
     if found is None:
         report["assumptions"].append("no GPU memory given (--gpu-mem or --gpu): nothing to fit against")
         return report
     _, plan = found
+    report["plan_assumptions"] = [*planner.assumptions(plan.final, free if config is not None else planner.FREE),
+                                  *plan.notes] if plan.final else plan.notes
     report.update({
         "gpu_mem_gib": setup["gpu_mem_gib"], "visible_gib": _round(plan.visible_gib),
         "limit_gib": _round(plan.limit_gib), "margin": margin, "fits": plan.fits,
         "fits_with_margin": plan.fits_with_margin, "headroom_gib": _round(plan.visible_gib - est.peak),
         "max_micro_batch": plan.max_micro_batch, "plan": [s.as_dict() for s in plan.steps],
         "plan_fits": plan.final_fits, "final_peak_gib": _round(plan.final.peak) if plan.final else None,
+        "settings": plan.settings.as_dict() if plan.settings else None,
     })
     return report
 
@@ -61,9 +80,13 @@ def _show(report: dict[str, Any]) -> None:
     table.add_column("part")
     table.add_column("GiB", justify="right")
     for part, value in report["breakdown"].items():
-        table.add_row(part, f"{value:.2f}")
-    table.add_row("[bold]peak[/]", f"[bold]{report['peak_gib']:.2f}[/]")
+        table.add_row(part.replace("_", " "), f"{value:.2f}")
+    table.add_row("peak allocated (max_memory_allocated)", f"{report['peak_allocated_gib']:.2f}")
+    table.add_row("peak reserved (max_memory_reserved)", f"{report['peak_reserved_gib']:.2f}")
+    table.add_row("[bold]peak as nvidia-smi shows it[/]", f"[bold]{report['peak_gib']:.2f}[/]")
     console.print(table)
+    console.print(f"peak in the {report['peak_phase']} phase (allocated: "
+                  + ", ".join(f"{name} {v:.2f}" for name, v in report["phases_allocated_gib"].items()) + " GiB)")
     details = report["details"]
     console.print(f"activations {details['activations_per_sample_gib']:.3f} GiB per sample"
                   + (f", logits {details['logits_gib']:.2f} GiB" if details["logits_gib"] else "")
@@ -85,21 +108,38 @@ def _show(report: dict[str, Any]) -> None:
             plan.add_row(str(i), step["title"], f"{step['peak_gib']:.2f}", "yes" if step["fits"] else "no",
                          step["why"])
         console.print(plan)
+    if report.get("settings"):
+        console.print(f"settings: {settings_line(report['settings'])}")
+    for note in report.get("plan_assumptions", ()):
+        console.print(f"[dim]plan assumes: {note}[/]")
+
+
+def settings_line(s: dict[str, Any]) -> str:
+    """The plan's values in one line, as `fill` writes them."""
+    return (f"micro-batch {s['micro_batch']} × accumulation {s['grad_accum']} × {s['gpu_count']} GPU(s) = global "
+            f"batch {s['global_batch']}; {s['precision']}; gradient checkpointing "
+            f"{'on' if s['checkpointing'] else 'off'}; optimizer {s['optimizer']}; ZeRO stage {s['zero_stage']}; "
+            f"offload {s['offload']}; fine-tuning {s['fine_tuning']}")
 
 
 def _markdown(report: dict[str, Any]) -> str:
-    lines = [f"**{report['model']}** ({report['mode']}): estimated peak {report['peak_gib']:.2f} GiB per GPU", "",
-             "| part | GiB |", "|---|---:|"]
+    lines = [f"**{report['model']}** ({report['mode']}): estimated peak {report['peak_gib']:.2f} GiB per GPU "
+             f"as nvidia-smi shows it, in the {report['peak_phase']} phase", "", "| part | GiB |", "|---|---:|"]
     lines += [f"| {k} | {v:.2f} |" for k, v in report["breakdown"].items()]
+    lines += [f"| peak allocated | {report['peak_allocated_gib']:.2f} |",
+              f"| peak reserved | {report['peak_reserved_gib']:.2f} |", f"| peak (nvidia-smi) | {report['peak_gib']:.2f} |"]
     if report["plan"]:
         lines += ["", "| # | change | new peak GiB | fits | why |", "|---:|---|---:|---|---|"]
         lines += [f"| {i} | {s['title']} | {s['peak_gib']:.2f} | {'yes' if s['fits'] else 'no'} | {s['why']} |"
                   for i, s in enumerate(report["plan"], start=1)]
+    if report.get("settings"):
+        lines += ["", f"Settings: {settings_line(report['settings'])}"]
+    lines += [f"*plan assumes: {note}*" for note in report.get("plan_assumptions", ())]
     return "\n".join(lines)
 
 
 # The setup fields each command reads, so that its --help lists those and no others.
-_MEMORY_FIELDS = ("gpu", "gpu_mem_gib", *memory_fields.ESTIMATE_KEYS, "pretrained")
+_MEMORY_FIELDS = ("gpu", "gpu_mem_gib", *memory_fields.ESTIMATE_KEYS, "pretrained", "global_batch_size")
 _IMBALANCE_FIELDS = ("class_counts", "class_ratio", "dataset_size")
 
 
@@ -108,12 +148,16 @@ _IMBALANCE_FIELDS = ("class_counts", "class_ratio", "dataset_size")
 def memory_command(
     setup_values: dict,
     setup: Optional[Path] = SETUP_FILE,
+    config: Optional[Path] = CONFIG_FILE,
     format: Format = typer.Option(Format.terminal, "--format", "-f", help="output format"),
     margin: float = typer.Option(0.10, "--margin", min=0.0, max=0.9, help="share of GPU memory the plan keeps free"),
 ) -> None:
-    """Estimate peak GPU memory, say whether it fits, and plan the cheapest changes that make it fit."""
-    normalized, _ = _load_setup(setup, setup_values, [])
-    report = memory_report(normalized, margin=margin)
+    """Estimate peak GPU memory, say whether it fits, and plan the cheapest changes that make it fit.
+
+    With --config the plan changes only what that config leaves `auto`: it is the plan `advisor fill` writes.
+    """
+    loaded = _load_setup(setup, setup_values, [], config)
+    report = memory_report(loaded.setup, margin=margin, config=loaded.config)
     if format is Format.json:
         from advisor.render import json_format
         print(json_format.dumps(report))
@@ -149,7 +193,7 @@ def imbalance_command(
     format: Format = typer.Option(Format.terminal, "--format", "-f", help="output format"),
 ) -> None:
     """Class weights, pos_weight, sampler weights, resampling targets and focal-loss alpha."""
-    normalized, _ = _load_setup(setup, setup_values, [])
+    normalized = _load_setup(setup, setup_values, []).setup
     summary = imbalance_summary(normalized).as_dict()
     if format is Format.json:
         from advisor.render import json_format

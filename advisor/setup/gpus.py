@@ -2,17 +2,19 @@
 
 bf16 needs compute capability 8.0 or newer (Ampere, Ada, Hopper, Blackwell);
 Volta and Turing cards (V100, T4, RTX 20xx) emulate it slowly or not at all.
-Sources: NVIDIA data sheets; torch.cuda.is_bf16_supported().
+Sources: NVIDIA data sheets; torch.cuda.is_bf16_supported(). A card outside the catalog is not an
+error (`canonical`): its memory is the one given, or the one its name states (`card`).
 """
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 
 class Gpu(NamedTuple):
     memory_gib: float  # as sold: an "80 GB" card has 80 GiB (81920 MiB)
-    bf16: bool
+    bf16: bool | None  # None: unknown (a card outside the catalog)
     architecture: str
 
 
@@ -64,3 +66,51 @@ ALIASES: dict[str, str] = {
     "rtx-a6000": "a6000", "h100-80gb": "h100", "h100-sxm": "h100", "h100-pcie": "h100",
     "l40": "l40s", "rtx-5090": "rtx5090",
 }
+
+
+# --- names outside the catalog ------------------------------------------------------
+
+_MEMORY_IN_NAME = re.compile(r"^(\d+(?:\.\d+)?)(?:gb|gib|g)$")
+_FORM_FACTOR = re.compile(r"^(sxm\d?|pcie|hbm\d?e?|nvlink)$")  # the same card's packaging, not another card
+_MAX_NAME = 100
+
+
+def canonical(raw: object) -> str:
+    """The catalog name of a card (aliases, `NVIDIA`/`Tesla`/`GeForce` prefixes and spacing forgiven), or the
+    cleaned name itself for a card outside the catalog: never an error for a plausible name, since a card's
+    memory can be given beside it (`--gpu-mem`). ValueError only for what cannot be a name."""
+    text = str(raw).strip().lower().replace("_", "-").replace(" ", "-")
+    if not text or len(text) > _MAX_NAME or not text.isprintable():
+        raise ValueError(f"a GPU name is 1-{_MAX_NAME} printable characters, like a100-80gb or rtx4090")
+    for prefix in ("nvidia-", "tesla-", "geforce-", "amd-", "instinct-"):
+        text = text.removeprefix(prefix)
+    text = "-".join(word for word in text.split("-") if word and not _FORM_FACTOR.match(word)) or text
+    squeezed = text.replace("-", "")
+    for name in (text, squeezed):
+        if name in CATALOG:
+            return name
+        if name in ALIASES:
+            return ALIASES[name]
+    for name in CATALOG:
+        if name.replace("-", "") == squeezed:
+            return name
+    return text
+
+
+def card(name: str) -> Gpu | None:
+    """The catalog card, or for a name outside it a card whose memory its name states ("rtx-a5000-24gb"), with
+    bf16 and architecture unknown (None when the name states no memory either)."""
+    if name in CATALOG:
+        return CATALOG[name]
+    sizes = [m for m in map(_MEMORY_IN_NAME.match, name.split("-")) if m]
+    return Gpu(float(sizes[-1].group(1)), None, "unknown") if sizes else None
+
+
+def note(name: str) -> str | None:
+    """The assumption a card outside the catalog implies, for the report."""
+    if name in CATALOG:
+        return None
+    found = card(name)
+    if found is None:
+        return (f"GPU {name!r} is not in the catalog: its memory comes from --gpu-mem; bf16 support unknown")
+    return f"GPU {name!r} is not in the catalog: {found.memory_gib:g} GiB read from its name; bf16 support unknown"

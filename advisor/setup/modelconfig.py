@@ -21,8 +21,11 @@ _GATED_TYPES = {"llama", "mistral", "mixtral", "qwen2", "qwen3", "gemma", "gemma
                 "granite", "cohere", "internlm2", "deepseek_v2", "yi", "stablelm_epoch"}
 _ENCODER_TYPES = {"bert", "roberta", "xlm-roberta", "deberta", "deberta-v2", "electra", "distilbert", "albert",
                   "camembert", "mpnet", "xlm", "ernie"}
+_FUSED_QKV_TYPES = {"gpt2", "phi3", "falcon", "gpt_neox", "bloom", "mpt", "gpt_bigcode", "chatglm"}
 _PARALLEL_TYPES = {"phi", "gptj", "gpt_neox", "falcon", "cohere"}
-_EAGER_TYPES = _ENCODER_TYPES | {"gpt2", "t5", "mt5", "bart", "mbart", "pegasus", "marian"}
+_EAGER_TYPES = _ENCODER_TYPES | {"gpt2", "t5", "mt5", "bart", "mbart", "pegasus", "marian", "gemma2"}
+# RMSNorm models (the Llama family and T5's RMS-style norm): the norm upcasts to fp32 inside its forward
+_RMS_TYPES = _GATED_TYPES | {"t5", "mt5", "umt5"}
 
 
 def _first(config: dict[str, Any], *keys: str, default: Any = None) -> Any:
@@ -111,8 +114,11 @@ def from_config(config: dict[str, Any], *, name: str = "config") -> Architecture
     heads = _positive_int(config, "attention head count", "num_attention_heads", "n_head", "num_heads", "n_heads")
     kv_heads = _positive_int(config, "key/value head count", "num_key_value_heads", "multi_query_group_num",
                              default=heads)
-    intermediate = _positive_int(config, "MLP size", "intermediate_size", "n_inner", "d_ff", "ffn_dim",
+    intermediate = _positive_int(config, "MLP size", "intermediate_size", "n_inner", "d_ff", "ffn_dim", "hidden_dim",
                                  default=4 * hidden)
+    # mixture of experts (Mixtral, Qwen-MoE): every expert's MLP is resident, each token runs through top-k
+    experts = _optional_int(config, "expert count", "num_local_experts", "num_experts")
+    active = _optional_int(config, "experts per token", "num_experts_per_tok") if experts else 0
     vocab = _positive_int(config, "vocabulary size", "vocab_size", default=1)
     head_dim = _positive_int(config, "head size", "head_dim", "d_kv", default=max(1, hidden // heads))
     ffn_proj = str(config.get("feed_forward_proj", ""))
@@ -131,7 +137,7 @@ def from_config(config: dict[str, Any], *, name: str = "config") -> Architecture
     dropout = _dropout(config)
     # parameters the modelling code allocates: attention, MLP, two norms per layer, embeddings
     attention = hidden * heads * head_dim * 2 + hidden * kv_heads * head_dim * 2
-    mlp = hidden * intermediate * (3 if gated else 2)
+    mlp = hidden * intermediate * (3 if gated else 2) * max(1, experts) + hidden * experts  # + the router
     per_layer = attention + mlp + 4 * hidden
     cross = (hidden * heads * head_dim * 2 + hidden * kv_heads * head_dim * 2 + 2 * hidden) * decoder_layers
     positions = hidden * _optional_int(config, "position count", "max_position_embeddings", "n_positions") \
@@ -146,17 +152,28 @@ def from_config(config: dict[str, Any], *, name: str = "config") -> Architecture
         parallel_block=model_type in _PARALLEL_TYPES or bool(config.get("parallel_attn")), dropout=dropout,
         attention="eager" if model_type in _EAGER_TYPES else "sdpa", tied_embeddings=tied, max_seq_len=max_seq,
         decoder_layers=decoder_layers, image_size=_optional_int(config, "image size", "image_size"),
-        patch_size=_optional_int(config, "patch size", "patch_size"))
+        patch_size=_optional_int(config, "patch size", "patch_size"),
+        head_dim=head_dim if head_dim * heads != hidden else 0, experts=experts, active_experts=active,
+        rms_norm=model_type in _RMS_TYPES, fused_qkv=model_type in _FUSED_QKV_TYPES)
 
 
 def fill_setup(setup: dict[str, Any]) -> None:
-    """Fill what a named model or a config.json implies, unless the setup states it (in place)."""
-    from advisor.setup.architectures import lookup
+    """Fill what a named model or a config.json implies, unless the setup states it (in place).
+
+    A name outside the catalog fills what its words say (a size, a family); `architectures.resolve` states it.
+    """
+    from advisor.setup.architectures import lookup, resolve
 
     arch = read(setup["model_config"]) if setup.get("model_config") else \
         lookup(setup["model"]) if setup.get("model") else None
+    if arch is None and setup.get("model"):
+        family = resolve(setup["model"]).family
+        if family:
+            setup.setdefault("model_family", family)
     if arch is not None:
         setup.setdefault("model_params", arch.params)
         setup.setdefault("model_family", arch.family)
-        if arch.total_layers:
+        if arch.total_layers and not arch.rough:  # a depth guessed from a size is not the model's
             setup.setdefault("depth", arch.total_layers)
+        if arch.vocab and not arch.rough:  # the loss a language model starts from is ln(vocab_size)
+            setup.setdefault("vocab_size", arch.vocab)
