@@ -15,8 +15,10 @@ from advisor import fill as filler
 from advisor.errors import AdvisorError
 
 CONFIGS = Path(__file__).parent / "fixtures" / "configs"
-GOLDEN_SETUP = ["--gpu", "a10g", "--model-params", "350M", "--batch-size", "32", "--seq-len", "1024",
-                "--fine-tuning", "full", "--gpus", "4", "--class-counts", "900,80,20"]
+GOLDEN_SETUP = ["--gpu", "a10g", "--model-params", "350M", "--batch-size", "32", "--global-batch-size", "128",
+                "--seq-len", "1024", "--fine-tuning", "full", "--gpus", "4", "--class-counts", "900,80,20",
+                "--cpu-cores", "16"]
+MEMORY_SETUP = GOLDEN_SETUP[:GOLDEN_SETUP.index("--class-counts")]  # the flags `advisor memory` takes
 GOLDEN = ["hf_sft.yaml", "ds_zero2.json", "lightning_cli.yaml", "plain.toml"]
 
 
@@ -42,32 +44,32 @@ def test_only_the_auto_lines_change(name):
     assert changed and all("auto" in b and "auto" not in a for b, a in changed)
 
 
-def test_filled_values_are_the_engines_numbers(run_cli, run_json):
+def test_filled_values_are_the_memory_plans(run_cli):
     code, out, _ = run_cli("fill", CONFIGS / "ds_zero2.json", *GOLDEN_SETUP)
+    assert code == 0
     config = json.loads(out)
-    facts = run_json(*GOLDEN_SETUP)["facts"]
-    assert config["train_micro_batch_size_per_gpu"] == facts["suggested_micro_batch"]
-    assert config["gradient_accumulation_steps"] == facts["grad_accum_steps"]
-    assert config["train_batch_size"] == facts["suggested_micro_batch"] * facts["grad_accum_steps"] * 4
-    assert config["zero_optimization"]["stage"] == facts["recommended_zero_stage"]
+    code, report, _ = run_cli("memory", "--format", "json", "--config", CONFIGS / "ds_zero2.json", *MEMORY_SETUP)
+    plan = json.loads(report)["settings"]
+    assert config["train_micro_batch_size_per_gpu"] == plan["micro_batch"]
+    assert config["gradient_accumulation_steps"] == plan["grad_accum"]
+    assert config["train_batch_size"] == plan["global_batch"] == 128  # the global batch asked for, exactly
+    assert config["zero_optimization"]["stage"] == plan["zero_stage"] >= 1  # the config offloads: ZeRO-Offload
     assert config["bf16"]["enabled"] is True and config["fp16"]["enabled"] is False  # A10G has bf16
-    assert config["optimizer"]["params"]["lr"] == pytest.approx(facts["lr_typical"])
+    assert config["optimizer"]["params"]["lr"] == pytest.approx(2e-5)  # full fine-tuning of a transformer
     assert "2e8" in out  # number spellings of untouched values survive
 
 
-def test_fill_takes_its_advice_from_the_one_pipeline(run_cli, monkeypatch):
-    # gradient_checkpointing is filled from the strategies the advice names: the rules are the ones
-    # diagnose uses, parsed once per process, not loaded again by each fill
-    from advisor.rulebook import loader
+def test_fill_asks_the_planner_once(run_cli, monkeypatch):
+    # every memory value comes from one plan, so they cannot disagree with each other
+    from advisor.estimate import planner
 
-    loads = []
-    real = loader.load_rulebook
-    monkeypatch.setattr(loader, "load_rulebook", lambda *a, **kw: loads.append(a) or real(*a, **kw))
-    for _ in range(2):
-        code, out, err = run_cli("fill", CONFIGS / "hf_sft.yaml", *GOLDEN_SETUP)
-        assert code == 0, err
-        assert "gradient_checkpointing: true" in out
-    assert len(loads) <= 1
+    calls = []
+    real = planner.plan
+    monkeypatch.setattr(planner, "plan", lambda *a, **kw: calls.append(kw.get("free")) or real(*a, **kw))
+    code, out, err = run_cli("fill", CONFIGS / "hf_sft.yaml", *GOLDEN_SETUP)
+    assert code == 0, err
+    assert len(calls) == 1
+    assert calls[0] == {"micro_batch", "grad_accum", "precision", "checkpointing"}  # the autos, nothing else
 
 
 def test_untouched_file_comes_back_byte_identical(run_cli, tmp_path):
@@ -128,19 +130,36 @@ def test_original_survives_a_failed_write(tmp_path, monkeypatch):
     assert target.read_text() == "batch_size: auto\n" and [p.name for p in tmp_path.iterdir()] == ["train.yaml"]
 
 
-def test_auto_that_cannot_be_filled_names_key_and_flag(run_cli):
-    code, out, err = run_cli("fill", CONFIGS / "hf_sft.yaml", "--gpu", "a10g", "--batch-size", "32")
+@pytest.mark.parametrize("key, needs", [
+    ("per_device_train_batch_size", "needs --model or --model-params (setup key model / model_params)"),
+    ("learning_rate", "needs --fine-tuning or --pretrained (setup key fine_tuning / pretrained)"),
+])
+def test_auto_that_cannot_be_filled_names_key_flag_and_setup_key(run_cli, tmp_path, key, needs):
+    config = tmp_path / "t.yaml"
+    config.write_text(f"output_dir: out\n{key}: auto\n")
+    code, out, err = run_cli("fill", config, "--gpu", "a10g", "--batch-size", "32")
     assert code == 2 and out == "" and err.count("\n") == 1
-    assert "per_device_train_batch_size needs --model-params" in err
-    assert "learning_rate needs --fine-tuning or --pretrained" in err
-    assert "Traceback" not in err
+    assert f"{key} {needs}" in err and "Traceback" not in err
+
+
+def test_the_config_describes_its_own_run(run_cli):
+    # hf_sft.yaml names its model (pythia-1.4b) and max_seq_length: the card and the method are all fill needs
+    code, out, err = run_cli("fill", CONFIGS / "hf_sft.yaml", "--gpu", "a100-80gb", "--fine-tuning", "full")
+    assert code == 0, err
+    assert "auto" not in out
+    code, report, _ = run_cli("memory", "--format", "json", "--config", CONFIGS / "hf_sft.yaml", "--gpu", "a100-80gb",
+                              "--fine-tuning", "full")
+    report = json.loads(report)
+    assert report["model"].endswith("pythia-1.4b")
+    assert f"per_device_train_batch_size: {report['settings']['micro_batch']}\n" in out
+    assert any("accumulation 1" in note for note in report["plan_assumptions"])  # no global batch given
 
 
 def test_auto_on_a_key_without_advice_is_an_error(run_cli, tmp_path):
     config = tmp_path / "ds.json"
-    config.write_text('{"train_micro_batch_size_per_gpu": 4, "optimizer": {"params": {"betas": "auto"}}}')
+    config.write_text('{"train_micro_batch_size_per_gpu": 4, "zero_optimization": {"sub_group_size": "auto"}}')
     code, _, err = run_cli("fill", config, *GOLDEN_SETUP)
-    assert code == 2 and "optimizer.params.betas has no advice" in err
+    assert code == 2 and "zero_optimization.sub_group_size has no advice" in err
     assert config.read_text().count("auto") == 1
 
 
@@ -151,10 +170,10 @@ def test_all_disagreements_in_one_message_with_types_normalised(run_cli, tmp_pat
     code, out, err = run_cli("fill", config, *GOLDEN_SETUP)
     assert code == 0 and out == config.read_text()
     lines = [l for l in err.splitlines() if "with the advice" in l]
-    assert len(lines) == 1 and "4 values disagree" in lines[0]
-    for key in ("per_device_train_batch_size = 64", "fp16 = true", "bf16 = false", "learning_rate = 0.001"):
+    assert len(lines) == 1 and "5 values disagree" in lines[0]
+    for key in ("per_device_train_batch_size = 64", "fp16 = true", "bf16 = false", "learning_rate = 0.001",
+                "gradient_accumulation_steps = 1 (advice: 4"):  # 8 × 4 × 4 GPUs is the global batch of 128
         assert key in lines[0]
-    assert "gradient_accumulation_steps" not in lines[0]  # "1" with micro-batch 64 is consistent: 32 / 64 -> 1
     assert run_cli("fill", config, "--strict", *GOLDEN_SETUP)[0] == 1
 
 
@@ -169,7 +188,7 @@ def test_setup_discovery_from_working_directory(run_cli, tmp_path, monkeypatch):
     shutil.copy(CONFIGS / "plain.toml", tmp_path / "train.toml")
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.advisor]\ngpu = "a10g"\n'
                                              'model_params = "350M"\nseq_len = 1024\nbatch_size = 32\nfine_tuning = "full"\n'
-                                             'class_counts = "900,80,20"\n')
+                                             'class_counts = "900,80,20"\nglobal_batch_size = 128\ngpu_count = 4\n')
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli("fill", "train.toml")
     assert code == 0, err

@@ -66,6 +66,22 @@ SETUP_FILE = typer.Option(None, "--setup", metavar="FILE",
                                "to the repository root (stderr says which)")
 
 
+# a training config whose setup facts (model, lr, batch sizes, precision…) join the setup, under the file and flags
+CONFIG_FILE = typer.Option(None, "--config", metavar="FILE",
+                           help="training config (HF TrainingArguments, axolotl, torchtune, Lightning or DeepSpeed "
+                                "YAML/JSON/TOML) to read setup facts from; --setup and flags override it "
+                                "(stderr names each conflict)")
+
+
+class Loaded(typing.NamedTuple):
+    """What `_load_setup` read: the normalised setup, the rule paths, and the setup file it used (or None)."""
+
+    setup: dict[str, Any]
+    rules: list[Path]
+    path: Optional[Path]
+    config: Any = None  # the training config's setup.trainconfig.Facts (with its parsed document), if one was read
+
+
 class Format(str, Enum):
     terminal = "terminal"
     json = "json"
@@ -116,12 +132,15 @@ def _with_setup_options(command=None, *, only: tuple[str, ...] | None = None):
     return wrapper
 
 
-def _load_setup(setup_file: Optional[Path], values: dict[str, Any], rules: list[Path]
-                ) -> tuple[dict[str, Any], list[Path]]:
-    """Setup-file values overridden by flags; then normalised.
+def _load_setup(setup_file: Optional[Path], values: dict[str, Any], rules: list[Path],
+                config: Any = None, *, conflicts: bool = True) -> Loaded:
+    """A training config's setup facts, overridden by the setup file's values, overridden by flags; normalised.
 
     Without --setup the nearest project setup file is used, and stderr says which (stdout stays clean
-    for JSON): `advisor: setup from ../advisor.yaml (advisor.toml ignored)`.
+    for JSON): `advisor: setup from ../advisor.yaml (advisor.toml ignored)`. The file used comes back
+    with the setup, so no command looks for it a second time. `config` is a training config's path, or
+    its trainconfig.Facts when the command has read it already; `conflicts=False` merges its facts without
+    a note per value the file or a flag overrides (fill reading the config it fills).
     """
     from advisor.setup import setupfile
 
@@ -136,7 +155,17 @@ def _load_setup(setup_file: Optional[Path], values: dict[str, Any], rules: list[
         raw, extra_rules = setupfile.read(setup_file)
         fields.normalize_setup(raw, where=shown(setup_file))  # name the file in errors about its own values
     raw.update({k: v for k, v in values.items() if v is not None and v != []})
-    return fields.normalize_setup(raw), extra_rules + list(rules)
+    facts = None
+    if config is not None:
+        from advisor.setup import trainconfig
+
+        facts = config if isinstance(config, trainconfig.Facts) else trainconfig.read(config)
+        for skipped in facts.skipped:
+            print(f"advisor: {facts.where}: not read as a setup fact: {skipped}", file=sys.stderr)
+        raw = trainconfig.merge(facts, raw, layer="the setup file or a flag",
+                                note=(lambda text: print(f"advisor: {text}", file=sys.stderr)) if conflicts
+                                else (lambda text: None))
+    return Loaded(fields.normalize_setup(raw), extra_rules + list(rules), setup_file, facts)
 
 
 def _is_usage_error(exc: BaseException) -> bool:
