@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor.errors import InputError
-from advisor.logs import analyze, hf_trainer, read_log, source
+from advisor.logs import analyze, hf_trainer, jsonstream, read_log, source
 
 CSV = "step,loss,val_loss\n" + "".join(f"{i},{2 - i / 100},{'' if i % 5 else 2 - i / 90}\n" for i in range(1, 60))
 
@@ -111,9 +111,10 @@ def test_deeply_nested_trainer_state_is_one_line(run_cli, tmp_path):
 
 @pytest.mark.parametrize("text, words", [
     ("", ["no `log_history`"]),
-    ("[]", ["no `log_history`"]),
+    ("[]", ["no logged values"]),
     ('{"log_history": {}}', ["no `log_history`"]),
     ('{"a": 1}', ["no `log_history`"]),
+    ('{"global_step": 3, "epoch": 1.0}', ["no `log_history`"]),
     ('{"log_history": [{"step": 1, "loss": 1}], "log_history": []}', ["given twice"]),
     ('{"log_history": [{"step": 1, "loss": 1}]} trailing', ["extra data"]),
     ('{"log_history": [{"step": 1, "loss": 1},\n {"step": 2, "loss": }]}', [":2:", "not valid JSON"]),
@@ -159,12 +160,12 @@ def test_streamed_log_history_is_what_json_load_reads(tmp_path_factory, entries,
     text = json.dumps({**extra, "log_history": entries, "z": [1, {"b": None}]}, indent=indent)
     path = tmp_path_factory.mktemp("state") / "trainer_state.json"
     path.write_text(text)
-    old, hf_trainer._Scanner.CHUNK = hf_trainer._Scanner.CHUNK, chunk  # force values across chunk edges
+    old, jsonstream.Scanner.CHUNK = jsonstream.Scanner.CHUNK, chunk  # force values across chunk edges
     try:
         with source.open_text(path) as handle:
-            streamed = list(hf_trainer._log_history(hf_trainer._Scanner(handle, path)))
+            streamed = list(hf_trainer._objects(jsonstream.Scanner(handle, path)))
     finally:
-        hf_trainer._Scanner.CHUNK = old
+        jsonstream.Scanner.CHUNK = old
     expected = json.loads(text)["log_history"]
     assert json.dumps([e for _, e in streamed]) == json.dumps(expected)  # NaN compares equal as text
     for line, entry in streamed:  # each entry's line is where it starts

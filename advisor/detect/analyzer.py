@@ -1,9 +1,11 @@
 """The Analyzer: feeds each record to the detectors that still have something to find.
 
 It keeps the shared RunState (updated before the detectors see a record and
-passed to each of them), drops a detector once its symptom is found or
-explained by another finding (what a detector `explains`), and collects the
-findings. Each symptom is found at most once.
+passed to each of them), drops a detector once its symptom is found, and
+collects the findings. Each symptom is found at most once. A finding that
+another one explains (a plateau after the loss diverged) is a consequence, not a
+problem of its own: it is not reported, and the explaining finding's evidence
+names it, so what was seen is never silently lost.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from advisor.detect.base import Detector
-from advisor.detect.catalog import DETECTORS, EXPLAINS, Thresholds
+from advisor.detect.catalog import DETECTORS, Thresholds
 from advisor.detect.finding import Finding, Record
 from advisor.detect.state import RunState
 
@@ -25,7 +27,8 @@ class Analyzer:
         self.detectors = [d(self.t) for d in DETECTORS if wanted is None or d.symptom in wanted]
         self.state = RunState(self.t)
         self.findings: list[Finding] = []
-        self.fired: set[str] = set()  # the symptoms found so far
+        self.fired: set[str] = set()  # the symptoms found (and reported) so far
+        self._explained_by: dict[str, Finding] = {}  # symptom -> the reported finding that accounts for it
         self._dispatch: dict[frozenset[str], list[Detector]] = {}
 
     def update(self, rec: Record) -> list[Finding]:
@@ -44,16 +47,25 @@ class Analyzer:
         return self._record([f for d in self.detectors if (f := d.finish(self.state))])
 
     def _record(self, new: list[Finding]) -> list[Finding]:
-        if new:
-            explained = frozenset().union(*(EXPLAINS[f.symptom] for f in new))
-            new = [f for f in new if f.symptom not in explained]
-            found = {f.symptom for f in new}
-            self.detectors = [d for d in self.detectors if d.symptom not in found | explained]
-            self._dispatch.clear()
-            self.fired |= found
-            self.findings.extend(new)
-        return new
-
+        if not new:
+            return new
+        reported = []
+        for finding in new:  # in DETECTORS order: a finding of this record may explain a later one of it
+            cause = self._explained_by.get(finding.symptom)
+            if cause is not None:
+                where = self.state.where((finding.step, finding.epoch))
+                cause.evidence += f"; it explains the {finding.symptom} seen from {where}, not reported on its own"
+                continue
+            reported.append(finding)
+            self.state.found[finding.symptom] = finding
+            for symptom in finding.explains:  # only a reported finding explains anything
+                self._explained_by.setdefault(symptom, finding)
+        found = {f.symptom for f in new}
+        self.detectors = [d for d in self.detectors if d.symptom not in found]
+        self._dispatch.clear()
+        self.fired |= {f.symptom for f in reported}
+        self.findings.extend(reported)
+        return reported
 
 def run(records: Iterable[Record], *, only: Iterable[str] | None = None,
         thresholds: Thresholds | None = None) -> list[Finding]:

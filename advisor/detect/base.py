@@ -3,8 +3,8 @@
 Each detector module declares, beside its code: the symptom id it finds, its
 severity, the metrics it `needs` (records without any of them are not passed
 to it), the symptoms it `explains` (once it fires they are consequences, not
-problems of their own: their detectors stop, and a finding of theirs on the same
-record is dropped), and its `thresholds`: a plain class whose annotated
+problems of their own: a later finding of theirs is not reported but named in
+the explaining finding's evidence; a finding may narrow this set), and its `thresholds`: a plain class whose annotated
 attributes are its thresholds with their defaults, each commented with its source. `advisor.detect.catalog` derives every symptom set and the
 public `Thresholds` from these declarations.
 """
@@ -37,5 +37,7 @@ class Detector:
     def finish(self, s: "RunState") -> Finding | None:
         return None
 
-    def found(self, at: Position, evidence: str) -> Finding:
-        return Finding(self.symptom, at[0], evidence, self.severity, at[1])
+    def found(self, at: Position, evidence: str, explains: frozenset[str] | None = None) -> Finding:
+        """The finding; `explains` narrows what this one accounts for (default: all the detector declares)."""
+        return Finding(self.symptom, at[0], evidence, self.severity, at[1],
+                       explains=self.explains if explains is None else explains)

@@ -47,8 +47,17 @@ def compose(groups: Iterable[type]) -> type:
     listing = "\n".join(f"    {name}: {klass.__module__}" for name, klass in owner.items())
     doc = ("Every detector threshold, each overridable (`Thresholds(diverge_rise=0.5)`, `with_thresholds(...)`).\n\n"
            "Each is declared, with its source, beside the code that reads it:\n\n" + listing)
+    counts = tuple(name for name, kind in annotations.items() if kind in (int, "int"))
+
+    def __post_init__(self) -> None:
+        # every int threshold counts points, turns or evaluations: 0 or fewer makes a window of nothing
+        for name in counts:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}={value!r}: a count of logged points; use a whole number, 1 or more")
+
     namespace = {"__module__": __name__, "__qualname__": "Thresholds", "__doc__": doc,
-                 "__annotations__": annotations, **defaults}
+                 "__annotations__": annotations, "__post_init__": __post_init__, **defaults}
     return dataclass(frozen=True, kw_only=True)(type("Thresholds", (), namespace))
 
 

@@ -1,7 +1,8 @@
 """exploding-gradients: grad_norm far above its early level, for several logged points.
 
-Median grad_norm >= 20 x its median over the first 5 logged points
-(`grad_baseline_points`), for 3 points in a row (`grad_points`).
+Median grad_norm >= 20 x the median grad_norm of the run so far (warm-up and
+the tested window left out: RunState.grad_baseline), for 3 points in a row
+(`grad_points`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ class ExplodingGradients(GradientDetector):
         if g is None or base is None or base <= 0 or not math.isfinite(rec["grad_norm"]):
             return None
         if self._streak(s, g >= self.t.exploding_ratio * base):
-            return self.found(self.run_from,
+            return self.found(self.streak.since,
                               f"grad_norm rose to {g:.4g} (median of the last {len(s.grad.buf)}) at {s.where(s.at)}, "
-                              f"{g / base:.0f}x its early median {base:.4g}, for {self.run} logged points")
+                              f"{g / base:.0f}x the run's median {base:.4g} before it, for {self.streak.count} logged "
+                              f"points")
         return None

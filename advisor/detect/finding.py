@@ -20,6 +20,9 @@ class Finding:
     severity: str = "medium"
     epoch: float | None = None
     advice: list[Any] = field(default_factory=list)
+    # the symptoms this finding accounts for (its detector's `explains`, or fewer): their findings are
+    # consequences, named in this evidence instead of reported on their own
+    explains: frozenset[str] = field(default=frozenset(), repr=False)
 
     @property
     def severe(self) -> bool:

@@ -1,13 +1,15 @@
 """What exploding- and vanishing-gradients share: a streak of logged grad_norm points that meet a condition.
 
-Both compare the running median of grad_norm (RunState.grad) with its early
-median (RunState.grad_baseline, `grad_baseline_points`).
+Both compare the running median of grad_norm (RunState.grad) with the median
+of the run so far (RunState.grad_baseline: the warm-up and the tested window
+left out, so neither a spiky start nor the streak itself is the reference).
 """
 
 from __future__ import annotations
 
 
 from advisor.detect.base import Detector
+from advisor.detect.streak import Streak
 
 
 class GradientThresholds:
@@ -19,13 +21,7 @@ class GradientDetector(Detector):
 
     def __init__(self, t):
         super().__init__(t)
-        self.run, self.run_from = 0, (0.0, None)
+        self.streak = Streak()
 
     def _streak(self, s, condition: bool) -> bool:
-        if not condition:
-            self.run = 0
-            return False
-        if self.run == 0:
-            self.run_from = s.at
-        self.run += 1
-        return self.run >= self.t.grad_points
+        return self.streak.update(condition, s.at, self.t.grad_points)

@@ -11,6 +11,7 @@ import math
 
 from advisor.detect.base import Detector
 from advisor.detect.divergence import CONSEQUENCES
+from advisor.detect.streak import Streak
 
 
 class NanLossThresholds:
@@ -24,7 +25,7 @@ class NanLoss(Detector):
 
     def __init__(self, t):
         super().__init__(t)
-        self.bad_grads, self.first_bad = 0, (0.0, None)
+        self.bad_grads = Streak()
 
     def update(self, s, rec):
         for name in ("loss", "val_loss"):
@@ -36,13 +37,8 @@ class NanLoss(Detector):
         grad = rec.get("grad_norm")
         if grad is None:
             return None
-        if math.isfinite(grad):
-            self.bad_grads = 0
-            return None
-        if self.bad_grads == 0:
-            self.first_bad = s.at
-        self.bad_grads += 1
-        if self.bad_grads >= self.t.nan_grad_points:
-            return self.found(self.first_bad, f"grad_norm was {grad} on {self.bad_grads} logged points in a "
-                                              f"row from {s.where(self.first_bad)}: the weights are no longer finite")
+        if self.bad_grads.update(not math.isfinite(grad), s.at, self.t.nan_grad_points):
+            since = self.bad_grads.since
+            return self.found(since, f"grad_norm was {grad} on {self.bad_grads.count} logged points in a "
+                                     f"row from {s.where(since)}: the weights are no longer finite")
         return None

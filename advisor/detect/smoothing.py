@@ -23,8 +23,8 @@ ALPHA_FLOOR = 0.05  # a ~40-point average at most: longer ones lag too far behin
 class SmoothingThresholds:
     median_window: int = 5  # an isolated spike (up to 2 points in 5) never moves the median
     ema_alpha: float = 0.3  # the average for clean curves; noisy ones get a smaller alpha (down to ALPHA_FLOOR)
-    # Not read by any detector: the start is always the median of the first 3 values (Curve.add). Kept so that
-    # Thresholds(warmup_points=...) stays accepted; wiring it is a detection change (issue 14).
+    # logged values at the start left out of every reference (RunState's histories): the init transient, whose
+    # loss and grad_norm are not what the run is later compared with
     warmup_points: int = 3
     # a rise or swing counts only when it is this many times the curve's noise (diverging-loss, oscillating-loss)
     noise_k: float = 3.0
@@ -33,12 +33,13 @@ class SmoothingThresholds:
 class Curve:
     """Median-then-EMA smoothing of one metric, with its start and running best."""
 
-    __slots__ = ("window", "alpha", "buf", "median", "value", "n", "first", "best", "best_at", "last_at", "noise",
+    __slots__ = ("window", "alpha", "buf", "tail", "median", "value", "n", "first", "best", "best_at", "last_at", "noise",
                  "median_best", "alpha_used")
 
     def __init__(self, window: int, alpha: float) -> None:
         self.window, self.alpha = window, alpha
         self.buf: deque[float] = deque(maxlen=window)
+        self.tail: deque[float] = deque(maxlen=3)  # for the noise, whatever the median's window
         self.median = self.value = self.first = self.best = None  # type: ignore[assignment]
         self.best_at: Position = (0.0, None)
         self.last_at: Position = (0.0, None)
@@ -51,6 +52,7 @@ class Curve:
         """The smoothed value after `raw`; None while fewer than 3 values were seen."""
         self.n += 1
         self.buf.append(raw)
+        self.tail.append(raw)
         self.last_at = at
         if self.n < 3:
             return None
@@ -58,7 +60,7 @@ class Curve:
         self.median = ordered[len(ordered) // 2]
         # |second difference| / sqrt(6) estimates the noise's mean deviation while a trend, however steep,
         # cancels out; a running mean at first, then a slow EMA (~40 points) that follows the level
-        b = self.buf
+        b = self.tail
         wobble = abs(b[-1] - 2 * b[-2] + b[-3]) / 2.449
         self.noise += (wobble - self.noise) / min(self.n - 2, 40)
         if self.first is None:

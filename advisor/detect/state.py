@@ -3,8 +3,10 @@
 The Analyzer updates a RunState with each record (`observe` before the
 detectors see it, `remember` after) and passes it to each detector; detectors
 only read it. It holds a few numbers, never the history: the smoothed loss and
-grad_norm curves, the early grad_norm baseline, the learning-rate schedule, the
-last finite value of the metrics detectors compare against, and the position.
+grad_norm curves, their bounded summaries (history.py: the robust references,
+which leave out the warm-up values and the window under test), the
+learning-rate schedule, the last finite value of the metrics detectors compare
+against, the findings so far, and the position.
 """
 
 from __future__ import annotations
@@ -12,17 +14,25 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from advisor.detect.finding import Position, Record, shown
+from advisor.detect.finding import Finding, Position, Record, shown
+from advisor.detect.history import History
 from advisor.detect.smoothing import Curve
 
 _REMEMBERED = frozenset({"loss", "val_loss", "accuracy", "val_accuracy"})
 _ACCURACIES = frozenset({"accuracy", "val_accuracy"})
 
 
+# A stretch judged in epochs still needs this many logged points: fewer say nothing about a trend.
+MIN_POINTS = 5
+
+
 class StateThresholds:
-    # the early grad_norm median that exploding- and vanishing-gradients compare against: the median of the
-    # first 5 smoothed grad_norm values
+    # the grad_norm reference exploding- and vanishing-gradients compare against (the median of the whole run
+    # so far, warm-up and tested window left out) needs this many summarised values first
     grad_baseline_points: int = 5
+    # "the start" of the loss, for how far it has fallen: its value a tenth of the way into the run so far, so
+    # neither the init transient nor an early drop to a trivial level counts as progress that later stalls
+    reference_share: float = 0.1
 
 
 class RunState:
@@ -32,8 +42,11 @@ class RunState:
         self.t = t
         self.loss = Curve(t.median_window, t.ema_alpha)
         self.grad = Curve(t.median_window, 1.0)
-        self.grad_baseline: float | None = None
-        self._early_grads: list[float] = []
+        # summaries of the running medians, leaving out the tested windows: a loss streak (diverge_points) or a
+        # grad_norm streak (grad_points)
+        self.loss_history = History(t.diverge_points, t.warmup_points)
+        self.grad_history = History(t.grad_points, t.warmup_points)
+        self.found: dict[str, Finding] = {}  # symptom -> its finding (the Analyzer writes it)
         self.first_at: Position = (0.0, None)  # where the first finite loss was logged
         self.lr: float | None = None
         self.lr_peak = 0.0
@@ -42,27 +55,30 @@ class RunState:
         self.last_finite: dict[str, tuple[float, Position]] = {}
         self.at: Position = (0.0, None)
         self.epoch_axis = False
+        self._rows_with_epoch = 0
 
     def observe(self, rec: Record) -> None:
         """Position, curves and schedule after `rec`: what the detectors judge it with."""
         step = rec["step"]
         epoch = rec.get("epoch")
         self.at = (step, epoch)
-        if epoch is not None and epoch == step:
-            self.epoch_axis = True
+        if epoch is not None:
+            # one row per epoch (a Keras CSV: its step is the epoch) while every row agrees; one that does not
+            # (step 1 at epoch 0.02) ends it for good
+            self.epoch_axis = epoch == step and (self.epoch_axis or self._rows_with_epoch == 0)
+            self._rows_with_epoch += 1
         loss = rec.get("loss")
         if loss is not None and math.isfinite(loss):
             if self.loss.n == 0:
                 self.first_at = self.at
-            self.loss.add(loss, self.at)
+            if self.loss.add(loss, self.at) is not None:
+                self.loss_history.add(step, self.loss.median)
         grad = rec.get("grad_norm")
         if grad is not None and math.isfinite(grad):
             self.grad.add(grad, self.at)
-            if self.grad_baseline is None and self.grad.median is not None:
-                self._early_grads.append(self.grad.median)
-                if len(self._early_grads) >= self.t.grad_baseline_points:
-                    self.grad_baseline = sorted(self._early_grads)[len(self._early_grads) // 2]
-        lr = rec.get("learning_rate")
+            if self.grad.median is not None:
+                self.grad_history.add(step, self.grad.median)
+        lr = rec.get("lr")
         if lr is not None and math.isfinite(lr):
             self.lr_rising = self.lr is not None and lr > self.lr * 1.0001
             self.lr, self.lr_peak = lr, max(self.lr_peak, lr)
@@ -74,6 +90,25 @@ class RunState:
                 self.last_finite[name] = (value, self.at)
                 if name in _ACCURACIES and (self.best_accuracy is None or value > self.best_accuracy):
                     self.best_accuracy = value
+
+    @property
+    def grad_baseline(self) -> float | None:
+        """The median grad_norm of the run so far, the warm-up and the tested window left out."""
+        if len(self.grad_history) < self.t.grad_baseline_points:
+            return None
+        return self.grad_history.median()
+
+    def loss_reference(self) -> float | None:
+        """The loss "at the start" for judging progress: its level `reference_share` of the way into the run."""
+        ref = self.loss_history.at_share(self.t.reference_share, self.at[0])
+        return ref if ref is not None else self.loss.first
+
+    def long_enough(self, start: Position, points: int, min_points: int, min_epochs: float) -> bool:
+        """A stretch from `start` of `points` logged points: judged in epochs where the log has them (a Keras
+        CSV has one row per epoch), else in logged points."""
+        if start[1] is not None and self.at[1] is not None:
+            return points >= MIN_POINTS and self.epochs_since(start) >= min_epochs
+        return points >= min_points
 
     def lr_in_range(self, floor: float) -> bool:
         """False during warmup and once the schedule has decayed the rate below `floor` x its peak: a flat

@@ -1,10 +1,13 @@
 """underfitting: at the end of the run, the loss fell little and the model does not fit even its training data.
 
-At the end of the run: loss fell < 25% from the start, the training loss is no
-better than validation ((val - train) / train < 0.1, `overfit_gap`) or the best
-accuracy is < 0.6 (AutoTrainer's slow convergence), and no plateau, divergence,
-vanishing gradients or ignored minority class explains it (those detectors
-declare that they explain it).
+At the end of the run: the loss fell < 25% from the start (its level a tenth of
+the way in, RunState.loss_reference, so an early drop to a trivial level is no
+progress), the training loss is no better than validation ((val - train) /
+train < 0.1, `overfit_gap`) or the best accuracy is < 0.6 (AutoTrainer's slow
+convergence), over 10 logged points (5 points and 2 epochs where the log has
+epochs). A plateau at that level is the same failure seen earlier: both are
+reported, and this evidence names it. Divergence, NaN, vanishing gradients and
+an ignored minority explain it (their detectors declare so).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from advisor.detect.finding import percent
 class UnderfittingThresholds:
     underfit_progress: float = 0.25  # fall of the smoothed loss from its start
     underfit_accuracy: float = 0.6  # best accuracy below it: slow convergence (AutoTrainer)
-    underfit_min_points: int = 10  # logged loss values before the run can be judged
+    underfit_min_points: int = 10  # logged loss values before the run can be judged (where it has no epochs)
+    underfit_epochs: float = 2.0  # epochs before the run can be judged, where it has epochs
 
 
 class Underfitting(Detector):
@@ -26,9 +30,11 @@ class Underfitting(Detector):
 
     def finish(self, s):
         c, t = s.loss, self.t
-        if c.value is None or c.n < t.underfit_min_points or c.first <= 0:
+        if c.value is None or c.value <= 0 or c.first <= 0 or not s.long_enough(s.first_at, c.n, t.underfit_min_points,
+                                                                  t.underfit_epochs):
             return None
-        fallen = 1 - c.value / c.first
+        ref = s.loss_reference()
+        fallen = 1 - c.value / ref if ref and ref > 0 else 0.0
         if fallen >= t.underfit_progress:
             return None
         val = s.last_finite.get("val_loss")
@@ -37,9 +43,14 @@ class Underfitting(Detector):
         low_acc = acc is not None and acc < t.underfit_accuracy
         if not (no_gap or low_acc):
             return None
-        parts = [f"loss fell only {percent(fallen)} ({c.first:.4g} -> {c.value:.4g}) over {c.n} logged points"]
+        parts = [f"loss fell only {percent(max(fallen, 0.0))} ({ref:.4g} early in the run -> {c.value:.4g}) over "
+                 f"{c.n} logged points"]
         if no_gap:
             parts.append(f"val_loss {val[0]:.4g} is no higher than it: the model does not even fit the training data")
         if low_acc:
             parts.append(f"best accuracy {acc:.3f} < {t.underfit_accuracy}")
+        plateau = s.found.get("loss-plateau")
+        if plateau is not None:
+            parts.append(f"the loss-plateau from {s.where((plateau.step, plateau.epoch))} is this failure seen as "
+                         f"it happened")
         return self.found(c.last_at, "; ".join(parts))

@@ -1,56 +1,68 @@
-"""Training logs in, detected symptoms out: `analyze(path)`.
+"""Training logs in, detected symptoms and the setup values a log states out: `analyze(path)`.
 
-One reader per format, each a generator of records (`{"step": 120.0,
-"loss": 0.41, ...}`, canonical names from columns.py), so a log of any length
-streams through the detectors in bounded memory. The format is recognised from
-the file itself:
+One reader per format, each a generator of records (`{"step": 120.0, "loss": 0.41, ...}`,
+canonical names from columns.py; per-layer gradient norms as one key, `layer_grad_norm`:
+{parameter: norm}), so a log of any length streams through the detectors in bounded memory and
+every logged point reaches them as it was logged (what a point means never depends on the file's
+size). The format is recognised from the file itself:
 
-    trainer_state.json (or its folder)   hf-trainer   Hugging Face Trainer log_history
-    metrics.csv with epoch, step, *_step  lightning    PyTorch Lightning CSVLogger
-    CSV whose first column is epoch       keras        Keras CSVLogger
-    *.tfevents.* (or a folder of them)    tensorboard  optional extra
-    other CSV / TSV                       csv          columns step, epoch, loss, val_loss, ...
-    lines of JSON objects                 jsonl        the same keys
+    trainer_state.json (or its folder)   hf-trainer     Hugging Face Trainer log_history
+    metrics.csv with epoch, step, *_step  lightning      PyTorch Lightning CSVLogger
+    CSV whose first column is epoch       keras          Keras CSVLogger
+    {"loss": [...], ...} JSON             keras-history  json.dump(history.history)
+    [{...}, ...] or {...} JSON            json           records; one object (wandb-summary.json)
+    *.tfevents.* (or a folder of them)    tensorboard    read without TensorBoard
+    mlruns/<experiment>/<run>             mlflow         MLflow file store
+    other CSV / TSV                       csv            columns step, epoch, loss, val_loss, ...;
+                                                         also a W&B panel's "Export CSV"
+    lines of JSON objects                 jsonl          the same keys (also wandb-history.jsonl)
+
+A folder is resolved to one run by runs.resolve (its rule: the newest version_N / checkpoint-N,
+else an InputError listing the runs). What a reader had to skip or choose (a half-written last
+line, the version read) is a note on the Analysis.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
+import math
+import re
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from advisor import files
 from advisor.errors import InputError
-from advisor.logs import columns, plain, source
+from advisor.logs import columns, plain, runs, source
 
-FORMATS = ("hf-trainer", "lightning", "keras", "csv", "jsonl", "tensorboard")
+FORMATS = ("hf-trainer", "json", "keras-history", "lightning", "keras", "csv", "jsonl", "tensorboard", "mlflow")
 CURVES = ("loss", "val_loss")
+_HISTORY_HEAD = re.compile(r'^\{\s*"(?:[^"\\]|\\.)*"\s*:\s*\[')  # {"loss": [ : a Keras History
 
 
 def detect_format(path: str | Path) -> str:
     """The format of a log file or folder; InputError when it is none of FORMATS."""
-    from advisor.logs import hf_trainer, keras, lightning, tensorboard
+    target, fmt, _ = runs.resolve(Path(path))
+    return fmt or _file_format(target)
 
-    path = Path(path)
-    if os.path.isdir(path):  # never raises; anything else is opened through files.open_regular, which says why not
-        if files.is_regular(hf_trainer.find_state(path)):
-            return "hf-trainer"
-        if tensorboard.event_files(path):
-            return "tensorboard"
-        if lightning.find_metrics(path) != path:
-            return "lightning"
-        raise InputError("log", f"{path}: a folder with no trainer_state.json, metrics.csv or event file")
+
+def _file_format(path: Path) -> str:
+    from advisor.logs import keras, lightning, tensorboard
+
     if tensorboard.is_event_file(path):
-        files.open_regular(path, field="log").close()  # a FIFO named like an event file is refused here
+        source.open_binary(path).close()  # a FIFO named like an event file is refused here
         return "tensorboard"
     head = source.head(path)  # a FIFO or a device is refused; a compressed log is read decompressed
     text = head.lstrip()
     suffix = source.logical_suffix(path)
-    if suffix == ".json":  # one JSON document is a Trainer state, whatever it starts with
-        return "hf-trainer"
+    if suffix == ".json" or text.startswith("["):  # one JSON document: its shape says which
+        if "log_history" in head:
+            return "hf-trainer"
+        if _HISTORY_HEAD.match(text):
+            return "keras-history"
+        return "json"
     if text.startswith("{"):
         # JSON Lines hold one object per line; a Trainer state under another name spans lines
         if "log_history" in head and not _one_json_line(text.split("\n", 1)[0]):
@@ -78,18 +90,27 @@ def _one_json_line(text: str) -> bool:
         return False
 
 
-def read_log(path: str | Path, fmt: str | None = None) -> Iterator[plain.Record]:
-    """Records of a log, streamed; `fmt` overrides auto-detection."""
-    from advisor.logs import hf_trainer, keras, lightning, tensorboard
+def _readers() -> dict[str, Callable[..., Iterator[plain.Record]]]:
+    from advisor.logs import hf_trainer, keras, lightning, mlflow, tensorboard
 
-    path = Path(path)
-    fmt = fmt or detect_format(path)
-    readers: dict[str, Callable[[Path], Iterator[plain.Record]]] = {
-        "hf-trainer": hf_trainer.read, "lightning": lightning.read, "keras": keras.read,
-        "csv": plain.read_csv, "jsonl": plain.read_jsonl, "tensorboard": tensorboard.read}
+    return {"hf-trainer": hf_trainer.read, "json": hf_trainer.read, "keras-history": hf_trainer.read,
+            "lightning": lightning.read, "keras": keras.read, "csv": plain.read_csv, "jsonl": plain.read_jsonl,
+            "tensorboard": tensorboard.read, "mlflow": mlflow.read}
+
+
+def _open(path: Path, fmt: str | None, notes: list[str]) -> tuple[str, Iterator[plain.Record]]:
+    target, folder_format, chosen = runs.resolve(path)
+    notes.extend(chosen)
+    fmt = fmt or folder_format or _file_format(target)
+    readers = _readers()
     if fmt not in readers:
         raise InputError("log", f"unknown log format {fmt!r}; known: {', '.join(FORMATS)}")
-    return readers[fmt](path)
+    return fmt, readers[fmt](target, notes=notes)
+
+
+def read_log(path: str | Path, fmt: str | None = None, notes: list[str] | None = None) -> Iterator[plain.Record]:
+    """Records of a log, streamed; `fmt` overrides auto-detection; what was skipped or chosen goes to `notes`."""
+    return _open(Path(path), fmt, notes if notes is not None else [])[1]
 
 
 class Downsampled:
@@ -128,9 +149,84 @@ class Downsampled:
         return list(self.points)
 
 
+class LogValues:
+    """The setup values a log states, gathered as records stream by (a few numbers of state).
+
+    lr          the highest logged learning rate: the configured one, which warmup climbs to and
+                decay and ReduceLROnPlateau fall from (the last value of a decayed run is not it)
+    loss_start  the first finite training loss logged
+    loss_now    the median of the last 5 finite training losses (one noisy step is not "now")
+    val_loss    the last finite validation loss logged
+    train_accuracy  the median of the last 5 training accuracies (per-batch ones are noisy), when in 0..1
+    val_accuracy    the last logged, when in 0..1
+    epochs      integer epochs counted from 0 (Keras, Lightning): the last + 1; else (Hugging
+                Face's fractional epoch, a loop counting from 1) the last rounded up
+    """
+
+    TAIL = 5
+
+    def __init__(self) -> None:
+        self.lr: tuple[float, float] | None = None  # (value, step)
+        self.loss_start: float | None = None
+        self.tails: dict[str, deque[float]] = {"loss": deque(maxlen=self.TAIL), "accuracy": deque(maxlen=self.TAIL)}
+        self.last: dict[str, float] = {}
+        self.epoch_first: float | None = None
+        self.epoch_last: float | None = None
+        self.integral = True
+
+    def add(self, record: plain.Record) -> None:
+        lr = record.get("lr")
+        if lr is not None and math.isfinite(lr) and lr > 0 and (self.lr is None or lr > self.lr[0]):
+            self.lr = (lr, record["step"])
+        for name, tail in self.tails.items():
+            value = record.get(name)
+            if value is not None and math.isfinite(value):
+                tail.append(value)
+                if self.loss_start is None and name == "loss":
+                    self.loss_start = value
+        for name in ("val_loss", "val_accuracy"):
+            value = record.get(name)
+            if value is not None and math.isfinite(value):
+                self.last[name] = value
+        epoch = record.get("epoch")
+        if epoch is not None:
+            if self.epoch_first is None:
+                self.epoch_first = epoch
+            self.epoch_last = epoch
+            self.integral = self.integral and epoch == int(epoch)
+
+    def values(self) -> dict[str, tuple[Any, str]]:
+        """setup field -> (value, where in the log it comes from)."""
+        out: dict[str, tuple[Any, str]] = {}
+        if self.lr is not None:
+            out["lr"] = (self.lr[0], f"the highest learning rate the log holds (step {self.lr[1]:g})")
+        if self.loss_start is not None:
+            out["loss_start"] = (self.loss_start, "the first training loss logged")
+            out["loss_now"] = (_median(self.tails["loss"]), f"the median of the last {len(self.tails['loss'])} "
+                                                            f"training losses logged")
+        if "val_loss" in self.last:
+            out["val_loss"] = (self.last["val_loss"], "the last validation loss logged")
+        if self.tails["accuracy"] and 0 <= _median(self.tails["accuracy"]) <= 1:
+            out["train_accuracy"] = (_median(self.tails["accuracy"]), f"the median of the last "
+                                                                      f"{len(self.tails['accuracy'])} training accuracies logged")
+        if 0 <= self.last.get("val_accuracy", -1) <= 1:
+            out["val_accuracy"] = (self.last["val_accuracy"], "the last validation accuracy logged")
+        if self.epoch_last is not None:
+            if self.integral and self.epoch_first == 0:
+                out["epochs"] = (int(self.epoch_last) + 1, "the last epoch logged, counted from 0, plus 1")
+            else:
+                out["epochs"] = (math.ceil(self.epoch_last), "the last epoch logged, rounded up")
+        return out
+
+
+def _median(values: deque[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
 @dataclass
 class Analysis:
-    """What one log says: its format, size, curves for charts, and detected symptoms."""
+    """What one log says: its format, size, curves for charts, detected symptoms, the setup values it states."""
 
     path: str
     format: str
@@ -138,6 +234,8 @@ class Analysis:
     findings: list[Any]
     curves: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     by_epoch: bool = False
+    notes: list[str] = field(default_factory=list)  # what was skipped or chosen: a half-written line, the run read
+    values: dict[str, tuple[Any, str]] = field(default_factory=dict)  # setup field -> (value, its source in the log)
 
     def detected(self) -> list[dict[str, Any]]:
         """The report's `detected` list: {symptom, step, evidence}, in order of onset."""
@@ -152,18 +250,21 @@ def analyze(path: str | Path, fmt: str | None = None, *, thresholds: Any = None)
     from advisor import detect
 
     path = Path(path)
-    fmt = fmt or detect_format(path)
+    notes: list[str] = []
+    fmt, records = _open(path, fmt, notes)
     analyzer = detect.Analyzer(thresholds)
     curves = {name: Downsampled() for name in CURVES}
+    values = LogValues()
     rows = 0
-    by_epoch = fmt == "keras"
-    records = read_log(path, fmt)
     block = _block_size(path, fmt)
     if block > 1:
+        from advisor.detect.reduce import blocks
+
         records = blocks(records, block)
     try:
         for record in records:
             rows += record.pop("_rows", 1)
+            values.add(record)
             analyzer.update(record)
             for name in CURVES:
                 value = record.get(name)
@@ -176,14 +277,17 @@ def analyze(path: str | Path, fmt: str | None = None, *, thresholds: Any = None)
                                 f"{columns.known_names()}")
     analyzer.finish()
     return Analysis(str(path), fmt, rows, sorted(analyzer.findings, key=lambda f: f.step),
-                    {k: v.result() for k, v in curves.items() if v.result()}, by_epoch)
+                    {k: v.result() for k, v in curves.items() if v.result()}, fmt in ("keras", "keras-history"),
+                    notes, values.values())
 
 
-MAX_POINTS = 100_000
+MAX_POINTS = 100_000  # what reaches the detectors of a very long log: its cost stays a small multiple of reading
 
 
 def _block_size(path: Path, fmt: str) -> int:
-    """Rows averaged into one point so that at most ~MAX_POINTS reach the detectors (from the file size)."""
+    """Rows merged into one point so that about MAX_POINTS reach the detectors (from the file's size and its
+    first lines). The merge (detect/reduce.py) keeps every non-finite value an event of its own, so what a
+    NaN, an inf or a spike means does not change with the file's length."""
     if fmt not in ("csv", "jsonl", "lightning") or not files.is_regular(path):
         return 1
     size = path.stat().st_size  # of a compressed log: its compressed size, so blocks come out smaller
@@ -194,45 +298,22 @@ def _block_size(path: Path, fmt: str) -> int:
     return max(1, int(size / (len(head) / lines)) // MAX_POINTS)
 
 
-def blocks(records: Iterator[plain.Record], size: int) -> Iterator[plain.Record]:
-    """Consecutive records averaged `size` at a time, as a Trainer averages the loss over logging_steps.
-
-    A non-finite value stays non-finite in its block's mean, so nan-loss is never averaged away;
-    a sparse metric (val_loss every N steps) is the mean of the values its block holds.
-    """
-    sums: dict[str, float] = {}
-    counts: dict[str, int] = {}
-    n = 0
-    last: plain.Record = {}
-    for record in records:
-        for key, value in record.items():
-            if key in sums:
-                sums[key] += value
-                counts[key] += 1
-            else:
-                sums[key], counts[key] = value, 1
-        n += 1
-        last = record
-        if n == size:
-            out = {k: v / counts[k] for k, v in sums.items()}
-            out["step"], out["_rows"] = last["step"], n
-            if "epoch" in last:
-                out["epoch"] = last["epoch"]
-            yield out
-            sums, counts, n = {}, {}, 0
-    if n:
-        out = {k: v / counts[k] for k, v in sums.items()}
-        out["step"], out["_rows"] = last["step"], n
-        if "epoch" in last:
-            out["epoch"] = last["epoch"]
-        yield out
-
-
 def merge_symptoms(setup: dict[str, Any], analysis: Analysis) -> dict[str, Any]:
-    """The setup with the detected symptoms added to the declared ones, normalised again."""
+    """The setup with the detected symptoms added to the declared ones, and the values the log states
+    (Analysis.values) for the fields the setup leaves out: what the user gave always wins."""
     from advisor.setup import fields
 
-    declared = setup.get("symptoms", ())
     merged = dict(setup)
-    merged["symptoms"] = sorted(set(declared) | set(analysis.symptoms()))
-    return fields.normalize_setup(merged) if merged["symptoms"] else setup
+    for name, (value, _) in analysis.values.items():
+        known = fields.BY_NAME.get(name)
+        if known is None or merged.get(name) is not None:
+            continue
+        try:
+            known.parse(value)
+        except (ValueError, InputError):
+            continue  # outside the field's bounds (a negative loss): not a value the rules can use
+        merged[name] = value
+    symptoms = sorted(set(setup.get("symptoms", ())) | set(analysis.symptoms()))
+    if symptoms:
+        merged["symptoms"] = symptoms
+    return fields.normalize_setup(merged) if merged != setup else setup

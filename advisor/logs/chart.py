@@ -16,6 +16,8 @@ from typing import TextIO
 from advisor.errors import InputError
 
 MARKS = {"loss": "•", "val_loss": "o"}
+# one letter per event: the detectors find each symptom at most once, so there are never more events than this
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 FIGURE_SUFFIXES = (".png", ".svg", ".html")
 
 
@@ -29,14 +31,26 @@ def _scale(values: list[float]) -> tuple[float, float, bool]:
     return low, high, use_log
 
 
+def _free(row: list[str], column: int) -> int:
+    """The nearest free column to `column`: two events in one column both stay visible."""
+    for distance in range(len(row)):
+        for candidate in (column + distance, column - distance):
+            if 0 <= candidate < len(row) and row[candidate] == " ":
+                return candidate
+    return column
+
+
 def text_chart(analysis, width: int = 64, height: int = 12) -> str:
     """Train and validation loss against step; detected symptoms marked A, B, ... where they began."""
     curves = {k: v for k, v in analysis.curves.items() if v}
     if not curves:
         return f"{analysis.path}: no finite loss values to chart"
     points = [p for pts in curves.values() for p in pts]
-    x0 = min(p[0] for p in points)
-    x1 = max(max(p[0] for p in points), x0 + 1e-9)
+    # the axis spans every event too: one that began before the first drawn point (a block-averaged curve
+    # starts at its first block's mean step) is marked where it began, not clamped onto the curve's start
+    events = [f.step for f in analysis.findings]
+    x0 = min(min(p[0] for p in points), *events) if events else min(p[0] for p in points)
+    x1 = max(max(p[0] for p in points), *events, x0 + 1e-9)
     low, high, use_log = _scale([p[1] for p in points])
     grid = [[" "] * width for _ in range(height)]
 
@@ -54,8 +68,8 @@ def text_chart(analysis, width: int = 64, height: int = 12) -> str:
         tick = label(high) if index == 0 else label(low) if index == height - 1 else ""
         lines.append(f"{tick:>9} │{''.join(row)}")
     marker_row = [" "] * width
-    for letter, finding in zip("ABCDEFGHIJ", analysis.findings):
-        marker_row[column(finding.step)] = letter
+    for letter, finding in zip(LETTERS, analysis.findings):
+        marker_row[_free(marker_row, column(finding.step))] = letter
     lines.append(" " * 9 + " └" + "─" * width)
     if analysis.findings:
         lines.append(" " * 11 + "".join(marker_row).rstrip())
@@ -64,7 +78,7 @@ def text_chart(analysis, width: int = 64, height: int = 12) -> str:
     lines.append(" " * 11 + left + right.rjust(width - len(left)))
     legend = "  ".join(f"{MARKS[k]} {k}" for k in curves) + ("   (log scale)" if use_log else "")
     lines.insert(0, f"{Path(analysis.path).name} ({analysis.format}, {analysis.rows} records)   {legend}")
-    for letter, finding in zip("ABCDEFGHIJ", analysis.findings):
+    for letter, finding in zip(LETTERS, analysis.findings):
         lines.append(f"  {letter} {finding.symptom} from {axis} {finding.step:g}: {finding.evidence}")
     if not analysis.findings:
         lines.append("  no symptom detected in this log")
@@ -101,7 +115,7 @@ def write_figure(analysis, path: str | Path) -> None:
     values = [p[1] for pts in analysis.curves.values() for p in pts]
     if values and min(values) > 0 and max(values) / min(values) > 50:
         ax.set_yscale("log")
-    for letter, finding in zip("ABCDEFGHIJ", analysis.findings):
+    for letter, finding in zip(LETTERS, analysis.findings):
         ax.axvline(finding.step, color="crimson", alpha=0.5, linestyle="--")
         ax.annotate(f"{letter} {finding.symptom}", (finding.step, 1.0), xycoords=("data", "axes fraction"),
                     rotation=90, va="top", ha="right", fontsize=8, color="crimson")
@@ -132,6 +146,9 @@ def _plotly(analysis, path: Path) -> None:
     for finding in analysis.findings:
         fig.add_vline(x=finding.step, line_dash="dash", line_color="crimson",
                       annotation_text=finding.symptom, annotation_hovertext=finding.evidence)
+    if analysis.findings:  # shapes do not widen plotly's autorange: an event before the first point would be off it
+        xs = [p[0] for pts in analysis.curves.values() for p in pts] + [f.step for f in analysis.findings]
+        fig.update_xaxes(range=[min(xs), max(xs)])
     fig.update_layout(title=Path(analysis.path).name, xaxis_title="epoch" if analysis.by_epoch else "step",
                       yaxis_title="loss")
     fig.write_html(str(path), include_plotlyjs=True)

@@ -1,4 +1,4 @@
-"""Keras `CSVLogger`: one row per epoch; `epoch` counts from 0; absent values are `NA`."""
+"""Keras `CSVLogger`: one row per epoch; `epoch` counts from 0; a key absent that epoch is `NA`, a NaN is `nan`."""
 
 from __future__ import annotations
 
@@ -13,5 +13,5 @@ def looks_like(header: list[str]) -> bool:
     return bool(names) and names[0] == "epoch" and "step" not in names and "loss" in names
 
 
-def read(path: Path) -> Iterator[plain.Record]:
-    return plain.read_csv(path, step_from_epoch=True)
+def read(path: Path, notes: plain.Notes | None = None) -> Iterator[plain.Record]:
+    return plain.read_csv(path, step_from_epoch=True, missing_is_nan=False, notes=notes)

@@ -1,25 +1,42 @@
 """Plain CSV and JSON Lines logs: one row (or object) per logged step.
 
-Rows may be sparse (validation metrics only on some rows); a missing, empty,
-`NA`, `None` or `null` cell is "not logged". `nan` and `inf` are kept: they
-are what the nan-loss detector looks for. Any other text in a metric column is
-an error naming the file, the line and the column.
+Missing values. A row is one logging event. A column the row does not reach, or a JSON key it
+does not have, is "not logged" there (Hugging Face and W&B write only what was logged). A cell
+*written* as missing (empty, `NA`, `None`, `null`, `-`) is read by what writes the format:
+
+- Lightning `metrics.csv` and Keras `CSVLogger` (their readers pass `missing_is_nan=False`):
+  "not logged". Lightning leaves empty the cells of metrics logged on other rows, Keras writes
+  `NA` for a key absent that epoch, and both write a NaN value as `nan`.
+- any other CSV, JSON Lines and JSON: in the training-loss column, NaN, because the row logged the
+  loss and it was not a number (pandas `to_csv` writes NaN as an empty cell, `to_json` and orjson
+  as `null`), unless the row is a validation row (it holds val_loss or val_accuracy), which in a
+  merged log leaves the training loss empty. In every other column, "not logged": validation
+  metrics and extras are sparse by design.
+
+`nan` and `inf` are kept as written: they are what the nan-loss detector looks for. Any other text
+in a metric column is an error naming the file, the line and the column.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
+import operator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from advisor.errors import InputError
 from advisor.files import shown
 from advisor.logs import columns, source
 
 MISSING = frozenset({"", "na", "n/a", "none", "null", "-"})
-Record = dict[str, float]
+VALIDATION = ("val_loss", "val_accuracy")
+NAN = float("nan")
+Record = dict[str, Any]  # floats, and LAYER_GRAD_NORM: {parameter: float}
+Notes = list[str]
+LAYERS = columns.LAYER_GRAD_NORM
 
 
 def fail(path: Path, line: int, message: str) -> InputError:
@@ -58,93 +75,270 @@ def _axis(record: Record, counter: int, path: Path, line: int, *, by_epoch: bool
     return len(record) > 1 + ("epoch" in record)
 
 
+def _nan_loss(record: Record) -> None:
+    """A training loss written as missing, on a row that is no validation row: NaN (see the module docstring)."""
+    if "loss" not in record and "val_loss" not in record and "val_accuracy" not in record:
+        record["loss"] = NAN
+
+
 def sniff_delimiter(header: str) -> str:
     return max((",", "\t", ";"), key=header.count)
 
 
-def read_csv(path: Path, *, step_from_epoch: bool = False) -> Iterator[Record]:
+def unterminated(notes: Notes | None, path: Path, line: int, what: str) -> None:
+    if notes is not None:
+        notes.append(f"{shown(path)}:{line}: the last line has no line end (still being written, or the file "
+                     f"was cut); {what}")
+
+
+class _Slow(Exception):
+    """A cell csv's numeric mode cannot take (`NA`, a word, a quoted number): read again cell by cell from `done`."""
+
+    def __init__(self, done: int) -> None:
+        super().__init__(done)
+        self.done = done
+
+
+def read_csv(path: Path, *, step_from_epoch: bool = False, missing_is_nan: bool = True,
+             notes: Notes | None = None) -> Iterator[Record]:
     """Stream records from a CSV whose first line is a header.
 
-    `step_from_epoch`: the log has one row per epoch (Keras), so the epoch is
-    the x axis.
+    `step_from_epoch`: the log has one row per epoch (Keras), so the epoch is the x axis.
+    `missing_is_nan`: a training loss written as missing is NaN (module docstring).
+    Rows are first parsed with csv.QUOTE_NONNUMERIC, which makes floats of the cells in C, so a
+    log of a million rows costs a small multiple of csv.reader's own pass; the first cell that
+    mode cannot take (Keras's `NA`, a note column, a quoted number) starts the file again from that
+    row, cell by cell, which also names the file, line and column of a bad value.
     """
+    return itertools.chain.from_iterable(_csv_batches(path, step_from_epoch, missing_is_nan, notes))
+
+
+def _csv_batches(path: Path, by_epoch: bool, missing_is_nan: bool, notes: Notes | None) -> Iterator[list[Record]]:
+    """Lists of records (no Python code runs per record between here and the detectors)."""
+    try:
+        yield from _read_csv(path, by_epoch, missing_is_nan, notes, fast=True, done=0)
+    except _Slow as slow:
+        yield from _read_csv(path, by_epoch, missing_is_nan, notes, fast=False, done=slow.done)
+
+
+_EMPTY = itertools.repeat("")  # never exhausted: map(operator.ne, cells, _EMPTY) marks the non-empty cells
+
+
+def _read_csv(path: Path, by_epoch: bool, missing_is_nan: bool, notes: Notes | None, *, fast: bool,
+              done: int) -> Iterator[list[Record]]:
+    from advisor.logs import wandb
+
     with source.open_text(path) as handle:
-        rows = source.lines(handle, path)
-        header_line = next(rows, "")
+        lines = source.Lines(handle, path)
+        header_line = next(lines, "")
         if not header_line.strip():
             raise fail(path, 1, "the first line must be a header naming the columns")
-        reader = csv.reader(rows, delimiter=sniff_delimiter(header_line), strict=True)
+        delimiter = sniff_delimiter(header_line)
         try:
-            names = next(csv.reader([header_line], delimiter=sniff_delimiter(header_line), strict=True))
+            names = wandb.export_columns(next(csv.reader([header_line], delimiter=delimiter, strict=True)), path)
         except csv.Error as exc:
             raise fail(path, 1, f"unreadable header: {exc}") from None
         chosen = columns.choose(names)
-        if not set(chosen) & set(columns.METRICS):
+        layers = [(index, name) for index, name in ((i, columns.layer(n)) for i, n in enumerate(names)) if name]
+        if not set(chosen) & set(columns.METRICS) and not layers:
             raise fail(path, 1, f"no metric column among {', '.join(map(repr, names[:12]))}; "
                                 f"name one of {columns.known_names()}")
-        width = len(names)
-        pairs = [(metric, index, names[index]) for metric, index in chosen.items()]
-        count = 0
+        fast = fast and '"' not in header_line and not layers and not by_epoch  # quoted header: quoted numbers
+        reader = csv.reader(lines, delimiter=delimiter, strict=True,
+                            quoting=csv.QUOTE_NONNUMERIC if fast else csv.QUOTE_MINIMAL)
+        keys, indexes = tuple(chosen), tuple(chosen.values())
         try:
-            for row in reader:
-                line = reader.line_num + 1
-                if not row:
-                    continue
-                if len(row) > width:
-                    raise fail(path, line, f"{len(row)} fields but the header names {width}")
-                record: Record = {}
-                for metric, index, name in pairs:
-                    if index < len(row):
-                        cell = row[index]
-                        if cell:
-                            try:
-                                record[metric] = float(cell)  # the common case, without a call
-                            except ValueError:
-                                value = number(cell, path, line, name)
-                                if value is not None:
-                                    record[metric] = value
-                count += 1
-                if _axis(record, count, path, line, by_epoch=step_from_epoch):
-                    yield record
+            if fast:
+                yield from _batches(reader, keys, indexes, len(names), missing_is_nan)
+            else:
+                yield from _rows(reader, names, chosen, layers, path, by_epoch, missing_is_nan, done)
         except csv.Error as exc:
             raise fail(path, reader.line_num + 1, f"malformed CSV: {exc}") from None
+        if lines.unterminated.strip():
+            unterminated(notes, path, reader.line_num + 2, "that row was not read")
+
+
+BATCH = 4096
+
+
+def _batches(reader: Any, keys: tuple[str, ...], indexes: tuple[int, ...], width: int,
+             missing_is_nan: bool) -> Iterator[list[Record]]:
+    """Records, BATCH rows at a time, checked column by column and built in C.
+
+    Anything this path does not take (a row of another width, a row without a finite step, a
+    quoted cell, an unconvertible one) raises _Slow with the rows already given, before any
+    record of that batch is given.
+    """
+    step_at = keys.index("step") if "step" in keys else None
+    epoch_at = keys.index("epoch") if "epoch" in keys else None
+    loss_at = keys.index("loss") if missing_is_nan and "loss" in keys else None
+    metrics_at = {i for i, k in enumerate(keys) if k in columns.METRICS}
+    builders: dict[tuple[int, ...], Callable[[list[Any]], Record]] = {}
+    isfinite, compress, ne, eq = math.isfinite, itertools.compress, operator.ne, operator.eq
+    done = 0
+    while True:
+        try:
+            batch = list(itertools.islice(reader, BATCH))
+        except ValueError:  # QUOTE_NONNUMERIC met a cell that is no number
+            raise _Slow(done) from None
+        if not batch:
+            return
+        sizes = set(map(len, batch))
+        rows = batch if sizes == {width} else list(filter(None, batch))  # blank lines dropped
+        if not rows:
+            continue
+        if step_at is None or sizes - {0} != {width}:
+            raise _Slow(done)
+        cols = list(zip(*rows))
+        if indexes != tuple(range(width)):
+            cols = [cols[i] for i in indexes]
+        marks: list[list[bool] | None] = []
+        for col in cols:
+            try:
+                sum(col, 0.0)  # all floats (the common column): no mark needed
+                marks.append(None)
+            except TypeError:  # an empty cell, or a quoted one
+                mark = list(map(ne, col, _EMPTY))
+                try:
+                    sum(compress(col, mark), 0.0)
+                except TypeError:  # a quoted cell is a str
+                    raise _Slow(done) from None
+                marks.append(mark)
+        if marks[step_at] is not None or not all(map(isfinite, cols[step_at])):
+            raise _Slow(done)
+        if epoch_at is not None:
+            epochs = cols[epoch_at] if marks[epoch_at] is None else compress(cols[epoch_at], marks[epoch_at])
+            if not all(map(isfinite, epochs)):
+                raise _Slow(done)
+        full = tuple(i for i, mark in enumerate(marks) if mark is None)
+        build = builders.get(full)
+        if build is None:
+            build = builders[full] = _builder([(keys[i], indexes[i]) for i in full])
+        records = list(map(build, rows))
+        if len(full) < len(keys):
+            for i, mark in enumerate(marks):
+                if mark is not None:
+                    key, col = keys[i], cols[i]
+                    for j in compress(range(len(col)), mark):
+                        records[j][key] = col[j]
+            if loss_at is not None and marks[loss_at] is not None:
+                for j in compress(range(len(rows)), map(eq, cols[loss_at], _EMPTY)):
+                    _nan_loss(records[j])
+            if not metrics_at & set(full):  # a row may hold no metric at all: not a point
+                records = [r for r in records if len(r) > 1 + ("epoch" in r)]
+        yield records
+        done += len(rows)
+
+
+def _builder(pairs: list[tuple[str, int]]) -> Callable[[list[Any]], Record]:
+    """`lambda row: {"step": row[0], "loss": row[2]}`: one dict display per row, the fastest way CPython builds it.
+
+    The source holds only canonical metric names (columns.METRICS, AXES) and column numbers, never
+    text from the log, as namedtuple builds its classes.
+    """
+    assert all(key in columns.METRICS or key in columns.AXES for key, _ in pairs)
+    return eval("lambda row: {" + ", ".join(f"{key!r}: row[{index}]" for key, index in pairs) + "}")  # noqa: S307
+
+
+def _rows(reader: Any, names: list[str], chosen: dict[str, int], layers: list[tuple[int, str]], path: Path,
+          by_epoch: bool, missing_is_nan: bool, done: int) -> Iterator[list[Record]]:
+    """Records row by row (given in lists), each cell converted by `number`, which names the line and column of a
+    bad one."""
+    pairs = [(metric, index, names[index]) for metric, index in chosen.items()]
+    width, loss_at = len(names), chosen.get("loss") if missing_is_nan else None
+    count = 0
+    out: list[Record] = []
+    for row in reader:
+        line = reader.line_num + 1  # the header was line 1
+        size = len(row)
+        if not size:
+            continue
+        if size > width:
+            raise fail(path, line, f"{size} fields but the header names {width}")
+        count += 1
+        if count <= done:
+            continue  # given before the switch to this path
+        record: Record = {}
+        for metric, index, name in pairs:
+            if index < size:
+                value = number(row[index], path, line, name)
+                if value is not None:
+                    record[metric] = value
+        if loss_at is not None and loss_at < size and "loss" not in record:
+            _nan_loss(record)
+        norms = {}
+        for index, name in layers:
+            if index < size:
+                value = number(row[index], path, line, names[index])
+                if value is not None:
+                    norms[name] = value
+        if norms:
+            record[LAYERS] = norms
+        if _axis(record, count, path, line, by_epoch=by_epoch):
+            out.append(record)
+            if len(out) == BATCH:
+                yield out
+                out = []
+    if out:
+        yield out
 
 
 def records_from_objects(objects: Iterable[tuple[int, Any]], path: Path) -> Iterator[Record]:
-    """Records from (line, JSON object) pairs; keys are mapped by their names."""
-    cache: dict[str, tuple[str, int] | None] = {}
-    count = 0
+    """Records from (line, JSON object) pairs; keys are mapped by their names, `null` as the module docstring says."""
+    cache: dict[str, tuple[str, int] | str | None] = {}
+    count, isfinite = 0, math.isfinite
     for line, obj in objects:
         if not isinstance(obj, dict):
             raise fail(path, line, f"expected a JSON object, found {type(obj).__name__}")
         record: Record = {}
         ranks: dict[str, int] = {}
+        loss_missing = False
         for key, raw in obj.items():
-            if key not in cache:
-                cache[key] = columns.classify(key)
-            found = cache[key]
-            if found is None or (found[0] in ranks and ranks[found[0]] <= found[1]):
+            found = cache.get(key, 0)
+            if found == 0:
+                found = cache[key] = columns.layer(key) or columns.classify(key)
+            if found is None:
                 continue
-            value = number(raw, path, line, key)
+            if isinstance(found, str):
+                value = number(raw, path, line, key)
+                if value is not None:
+                    record.setdefault(LAYERS, {})[found] = value
+                continue
+            metric, rank = found
+            if metric in ranks and ranks[metric] <= rank:
+                continue
+            value = raw if raw.__class__ is float else number(raw, path, line, key)
             if value is not None:
-                record[found[0]], ranks[found[0]] = value, found[1]
+                record[metric], ranks[metric] = value, rank
+            elif metric == "loss":
+                loss_missing = True
+        if loss_missing:
+            _nan_loss(record)
         count += 1
-        if _axis(record, count, path, line):
+        step = record.get("step")
+        if step is not None and isfinite(step) and isfinite(record.get("epoch", 0.0)) and \
+                len(record) > 1 + ("epoch" in record):
+            yield record  # the common case, checked without a call
+        elif _axis(record, count, path, line):
             yield record
 
 
-def _json_lines(path: Path) -> Iterator[tuple[int, Any]]:
+def _json_lines(path: Path, notes: Notes | None) -> Iterator[tuple[int, Any]]:
     with source.open_text(path) as handle:
-        for line, text in enumerate(source.lines(handle, path), start=1):
+        lines = source.Lines(handle, path, keep_last=True)
+        for line, text in enumerate(lines, start=1):
             if not text.strip():
                 continue
             try:
                 yield line, json.loads(text)
             except ValueError as exc:
+                if text is lines.unterminated:  # a running job's last record, half written
+                    unterminated(notes, path, line, "the complete lines before it were read")
+                    return
                 raise fail(path, line, f"not a JSON object: {exc.args[0] if exc.args else exc}") from None
             except RecursionError:
                 raise fail(path, line, "JSON nested too deeply") from None
 
 
-def read_jsonl(path: Path) -> Iterator[Record]:
-    return records_from_objects(_json_lines(path), path)
+def read_jsonl(path: Path, notes: Notes | None = None) -> Iterator[Record]:
+    return records_from_objects(_json_lines(path, notes), path)

@@ -5,11 +5,16 @@ A FIFO or a device (`/dev/zero`) is refused before any read (files.open_regular)
 xz file is decompressed on the fly (recognised by its first bytes, whatever its name), other
 compressed formats are named and refused, and a line longer than MAX_LINE is an error rather
 than a line held whole in memory (a file of zeros has no newline).
+
+A final line without its line end is a record still being written (a running job's log, a file
+cut short): every writer ends its records with one. Lines reports it apart, and the readers
+decide: a CSV row cut mid-number (`0.` of `0.5`) is dropped, a JSON line is kept when it parses.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import zlib
 from pathlib import Path
 from typing import IO, Any, Iterator
@@ -114,18 +119,54 @@ def corrupt(path: Path, exc: BaseException) -> InputError:
     return InputError("log", f"cannot read {files.shown(path)}: {' '.join(reason.split())}")
 
 
-def lines(handle: IO[str], path: Path, start: int = 1) -> Iterator[str]:
-    """The lines of `handle` (with their ends), each at most MAX_LINE characters; `start` numbers the first."""
-    number = start
-    while True:
-        try:
-            line = handle.readline(MAX_LINE + 1)
-        except STREAM_ERRORS as exc:
-            raise corrupt(path, exc) from None
-        if not line:
-            return
-        if len(line) > MAX_LINE and not line.endswith(("\n", "\r")):
-            raise InputError("log", f"{files.shown(path)}:{number}: a line longer than {MAX_LINE // files.MIB} MiB; "
-                                    f"not a log of lines")
-        yield line
-        number += 1
+class Lines:
+    """The lines of `handle` (each with its line end), read in chunks: the cost of a line is C code only.
+
+    A line longer than MAX_LINE is an InputError. The final line, when it has no line end, is not
+    among the lines unless `keep_last`; `unterminated` holds it (at most MAX_LINE characters) once
+    the lines are exhausted. Line ends are `\\n`, `\\r\\n` or `\\r`.
+    """
+
+    CHUNK = 1 << 18
+
+    def __init__(self, handle: IO[str], path: Path, *, keep_last: bool = False) -> None:
+        self.handle, self.path, self.keep_last = handle, path, keep_last
+        self.unterminated = ""
+        self._iter = itertools.chain.from_iterable(self._chunks())
+
+    def __iter__(self) -> Iterator[str]:
+        return self._iter
+
+    def __next__(self) -> str:
+        return next(self._iter)
+
+    def _too_long(self, number: int) -> InputError:
+        return InputError("log", f"{files.shown(self.path)}:{number}: a line longer than "
+                                 f"{MAX_LINE // files.MIB} MiB; not a log of lines")
+
+    def _chunks(self) -> Iterator[Iterator[str]]:
+        rest, number = "", 1
+        while True:
+            data = read(self.handle, self.path, self.CHUNK)
+            if not data:
+                break
+            data = rest + data if rest else data
+            # a `\r` at the end may be the first half of `\r\n`: keep it for the next chunk
+            end = len(data) - 1 if data.endswith("\r") else len(data)
+            cut = max(data.rfind("\n", 0, end), data.rfind("\r", 0, end)) + 1
+            if rest and cut:  # the line begun in an earlier chunk ends here: is it too long?
+                ends = [i for i in (data.find("\n", 0, cut), data.find("\r", 0, cut)) if i >= 0]
+                if min(ends) > MAX_LINE:
+                    raise self._too_long(number)
+            if cut:
+                number += data.count("\n", 0, cut)
+                yield io.StringIO(data[:cut], newline="")
+            rest = data[cut:]
+            if len(rest) > MAX_LINE:
+                raise self._too_long(number)
+        if rest.endswith("\r"):
+            yield iter((rest,))
+        elif rest:
+            self.unterminated = rest
+            if self.keep_last:
+                yield iter((rest,))

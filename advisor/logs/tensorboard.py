@@ -1,19 +1,36 @@
-"""TensorBoard event files (optional extra: `pip install 'training-advisor[tensorboard]'`).
+"""TensorBoard event files, read without TensorBoard: the TFRecord framing and the protobuf fields scalars use.
 
-Scalars are read one event at a time with TensorBoard's own loader, so a large
-event file streams like a CSV. Tags are mapped like column names
-(`train/loss` → loss, `val/loss` → val_loss).
+An event file is a sequence of TFRecords (uint64 length, uint32 CRC of it, the data, uint32 CRC
+of the data; https://www.tensorflow.org/tutorials/load_data/tfrecord#tfrecords_format_details),
+each an `Event` protobuf (tensorboard/compat/proto/event.proto): field 2 `step`, field 5
+`summary`, whose `Value`s (summary.proto) carry field 1 `tag` and either field 2 `simple_value`
+(torch.utils.tensorboard, TF1) or field 8 a scalar `TensorProto` (TF2 `tf.summary.scalar`:
+tensor.proto field 1 dtype, 4 tensor_content, 5 float_val, 6 double_val, 7 int_val, 10 int64_val).
+Everything else (graphs, images, histograms, text) is skipped by its length, so a record costs
+a few byte reads; TensorBoard's own loader checks each CRC in pure Python, which made a 33 MB log
+take minutes. The CRCs are not checked: a damaged record fails to decode, or is caught when its
+field framing does not add up; a last record cut short (a running job) is noted and left out.
+Events of one step in a row (one per `add_scalar`) are merged into one record. Tags are mapped
+like column names (`train/loss`, `Loss/train` -> loss; `grad_norm/<param>` -> per-layer norms).
 """
 
 from __future__ import annotations
 
 import os
+import struct
 from pathlib import Path
-from typing import Iterator
+from typing import IO, Iterator
 
 from advisor import files
-from advisor.errors import InputError
-from advisor.logs import columns, plain
+from advisor.logs import columns, plain, source
+
+_HEADER = struct.Struct("<QI")
+_FLOAT, _DOUBLE = struct.Struct("<f"), struct.Struct("<d")
+CHUNK = 1 << 20
+MAX_RECORD = 256 * files.MIB  # a graph or an image can be large; a length past this is a damaged file
+# TensorProto dtypes (types.proto) -> how tensor_content packs one element
+_DTYPES = {1: ("<f", 4), 2: ("<d", 8), 3: ("<i", 4), 9: ("<q", 8), 19: ("<e", 2)}
+_PACKED = {5: "<f", 6: "<d"}
 
 
 def is_event_file(path: Path) -> bool:
@@ -21,35 +38,224 @@ def is_event_file(path: Path) -> bool:
 
 
 def event_files(path: Path) -> list[Path]:
+    """The event files of one run folder, oldest first (their names begin with the creation time)."""
     if os.path.isdir(path):  # never raises, even for a name too long
-        return sorted(p for p in path.rglob("*") if is_event_file(p) and files.is_regular(p))
+        return sorted(p for p in path.iterdir() if is_event_file(p) and files.is_regular(p))
     return [path]
 
 
-def read(path: Path) -> Iterator[plain.Record]:
-    try:
-        from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
-        from tensorboard.util import tensor_util
-    except ImportError:
-        raise InputError("log", f"{path}: reading TensorBoard event files needs the tensorboard package "
-                                "(pip install 'training-advisor[tensorboard]'), or export the scalars to CSV") from None
-    cache: dict[str, tuple[str, int] | None] = {}
+def read(path: Path, notes: plain.Notes | None = None) -> Iterator[plain.Record]:
+    cache: dict[str, tuple[str, int] | str | None] = {}
     for file in event_files(path):
+        pending: plain.Record = {}
+        for step, values in _events(file, notes):
+            if pending and step != pending["step"]:
+                if len(pending) > 1 + ("epoch" in pending):
+                    yield pending
+                pending = {}
+            for tag, number in values:
+                found = cache.get(tag, 0)
+                if found == 0:
+                    found = cache[tag] = columns.layer(tag) or columns.classify(tag)
+                if isinstance(found, str):
+                    pending.setdefault(columns.LAYER_GRAD_NORM, {})[found] = number
+                elif found is not None and found[0] != "step":  # Lightning logs `epoch` as a scalar too
+                    pending[found[0]] = number
+                else:
+                    continue
+                pending["step"] = float(step)
+        if len(pending) > 1 + ("epoch" in pending):
+            yield pending
+
+
+def _events(file: Path, notes: plain.Notes | None) -> Iterator[tuple[int, list[tuple[str, float]]]]:
+    """(step, [(tag, scalar)]) for each event with scalars."""
+    with source.open_binary(file) as handle:
         index = 0
-        try:
-            for index, event in enumerate(EventFileLoader(str(file)).Load(), start=1):
-                for value in event.summary.value:
-                    if value.tag not in cache:
-                        cache[value.tag] = columns.classify(value.tag)
-                    found = cache[value.tag]
-                    if found is None or found[0] not in columns.METRICS:
-                        continue
-                    if value.HasField("simple_value"):
-                        number = float(value.simple_value)
-                    elif value.HasField("tensor"):
-                        number = float(tensor_util.make_ndarray(value.tensor).item())
-                    else:
-                        continue
-                    yield {"step": float(event.step), found[0]: number}
-        except Exception as exc:  # the loader raises its own error types for corrupt records
-            raise plain.fail(file, index + 1, f"unreadable event record: {exc}") from None
+        buf, pos = b"", 0
+        while True:
+            if len(buf) - pos < 12:
+                buf, pos = buf[pos:] + _read(handle, file, CHUNK), 0
+                if not buf:
+                    return
+                if len(buf) < 12:
+                    break
+            length, _ = _HEADER.unpack_from(buf, pos)
+            if length > MAX_RECORD:
+                raise plain.fail(file, index + 1, f"unreadable event record: a length of {length} bytes")
+            end = pos + 12 + length + 4
+            while len(buf) < end:
+                more = _read(handle, file, max(CHUNK, end - len(buf)))
+                if not more:
+                    break
+                buf += more
+            if len(buf) < end:
+                break
+            index += 1
+            try:
+                event = _event(buf, pos + 12, pos + 12 + length)
+            except (IndexError, ValueError, struct.error, UnicodeDecodeError) as exc:
+                raise plain.fail(file, index, f"unreadable event record ({exc or type(exc).__name__}); "
+                                              f"not a TensorBoard event file, or a damaged one") from None
+            if event is not None:
+                yield event
+            pos = end
+            if pos > CHUNK:
+                buf, pos = buf[pos:], 0
+    if notes is not None:
+        notes.append(f"{files.shown(file)}: record {index + 1} is cut short (still being written, or the file was "
+                     f"cut); the {index} complete records before it were read")
+
+
+def _read(handle: IO[bytes], file: Path, size: int) -> bytes:
+    try:
+        return handle.read(size)
+    except source.STREAM_ERRORS as exc:
+        raise source.corrupt(file, exc) from None
+
+
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    result, shift = 0, 0
+    while True:
+        byte = buf[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return result, pos
+        shift += 7
+        if shift > 63:
+            raise ValueError("a varint longer than 10 bytes")
+
+
+def _skip(buf: bytes, pos: int, wire: int) -> int:
+    if wire == 0:
+        return _varint(buf, pos)[1]
+    if wire == 1:
+        return pos + 8
+    if wire == 5:
+        return pos + 4
+    if wire == 2:
+        size, pos = _varint(buf, pos)
+        return pos + size
+    raise ValueError(f"wire type {wire}")
+
+
+def _event(buf: bytes, pos: int, end: int) -> tuple[int, list[tuple[str, float]]] | None:
+    step, values = 0, None
+    while pos < end:
+        key = buf[pos]  # a one-byte varint, inline; longer ones through _varint
+        pos += 1
+        if key > 0x7F:
+            key, pos = _varint(buf, pos - 1)
+        if key == 0x10:  # field 2 (step), varint
+            step, pos = _varint(buf, pos)
+            if step >= 1 << 63:
+                step -= 1 << 64
+        elif key == 0x2A:  # field 5 (summary), length-delimited
+            size = buf[pos]
+            pos += 1
+            if size > 0x7F:
+                size, pos = _varint(buf, pos - 1)
+            values = _summary(buf, pos, pos + size)
+            pos += size
+        else:
+            pos = _skip(buf, pos, key & 7)
+    if pos != end:
+        raise ValueError("fields overrun the record")
+    return (step, values) if values else None
+
+
+def _summary(buf: bytes, pos: int, end: int) -> list[tuple[str, float]]:
+    out = []
+    while pos < end:
+        key = buf[pos]  # a one-byte varint, inline; longer ones through _varint
+        pos += 1
+        if key > 0x7F:
+            key, pos = _varint(buf, pos - 1)
+        if key != 0x0A:  # field 1 (value)
+            pos = _skip(buf, pos, key & 7)
+            continue
+        size = buf[pos]
+        pos += 1
+        if size > 0x7F:
+            size, pos = _varint(buf, pos - 1)
+        found = _value(buf, pos, pos + size)
+        if found is not None:
+            out.append(found)
+        pos += size
+    if pos != end:
+        raise ValueError("summary fields overrun the record")
+    return out
+
+
+def _value(buf: bytes, pos: int, end: int) -> tuple[str, float] | None:
+    tag, number = "", None
+    while pos < end:
+        key = buf[pos]  # a one-byte varint, inline; longer ones through _varint
+        pos += 1
+        if key > 0x7F:
+            key, pos = _varint(buf, pos - 1)
+        if key == 0x0A:  # field 1 (tag)
+            size = buf[pos]
+            pos += 1
+            if size > 0x7F:
+                size, pos = _varint(buf, pos - 1)
+            tag = buf[pos:pos + size].decode("utf-8")
+            pos += size
+        elif key == 0x15:  # field 2 (simple_value), 32-bit
+            number = _FLOAT.unpack_from(buf, pos)[0]
+            pos += 4
+        elif key == 0x42:  # field 8 (tensor)
+            size = buf[pos]
+            pos += 1
+            if size > 0x7F:
+                size, pos = _varint(buf, pos - 1)
+            number = _tensor(buf, pos, pos + size)
+            pos += size
+        else:
+            pos = _skip(buf, pos, key & 7)
+    return (tag, number) if number is not None else None
+
+
+def _tensor(buf: bytes, pos: int, end: int) -> float | None:
+    """The value of a one-element numeric TensorProto; None for anything else (strings, histograms)."""
+    dtype, elements = 0, []
+    while pos < end:
+        key, pos = _varint(buf, pos)
+        field, wire = key >> 3, key & 7
+        if field == 1 and wire == 0:
+            dtype, pos = _varint(buf, pos)
+        elif field == 4 and wire == 2:  # tensor_content: the elements packed by dtype
+            size, pos = _varint(buf, pos)
+            elements.append(("content", bytes(buf[pos:pos + size])))
+            pos += size
+        elif field in _PACKED and wire == 2:
+            size, pos = _varint(buf, pos)
+            fmt = _PACKED[field]
+            elements += [struct.unpack_from(fmt, buf, p)[0] for p in range(pos, pos + size, struct.calcsize(fmt))]
+            pos += size
+        elif field in _PACKED and wire in (1, 5):
+            elements.append(struct.unpack_from(_PACKED[field], buf, pos)[0])
+            pos += 8 if wire == 1 else 4
+        elif field in (7, 10) and wire in (0, 2):  # int_val, int64_val: varints, packed or not
+            stop = pos
+            if wire == 2:
+                size, pos = _varint(buf, pos)
+                stop = pos + size
+            while pos < stop or wire == 0:
+                value, pos = _varint(buf, pos)
+                elements.append(float(value - (1 << 64) if value >= 1 << 63 else value))
+                if wire == 0:
+                    break
+        else:
+            pos = _skip(buf, pos, wire)
+    if len(elements) != 1:
+        return None
+    element = elements[0]
+    if isinstance(element, tuple):
+        layout = _DTYPES.get(dtype)
+        if layout is None or len(element[1]) != layout[1]:
+            return None
+        return float(struct.unpack(layout[0], element[1])[0])
+    return float(element)
+

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from advisor.render import detected
 from advisor.vocabulary import SEVERITIES
 
 COMMAND = dict(zip(SEVERITIES, ("error", "warning", "notice")))
@@ -51,7 +52,10 @@ def _split(report: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str,
 def render(report: dict[str, Any], location=None, *, summarized: bool = False) -> str:
     """The annotations; unless the job summary lists the rest (`summarized`), a log line for each of them."""
     annotated, overflow = _split(report)
-    out = [annotation(item, location) for item in annotated]
+    # the symptoms the log showed, each a notice with its step and evidence (before the advice they led to)
+    out = [f"::notice title={escape_property('detected: ' + item['symptom'])}::{escape_data(detected.text(item))}"
+           for item in detected.detected(report)]
+    out += [annotation(item, location) for item in annotated]
     if not summarized:
         out += [f"advisor: not annotated ({LIMIT} per type): {COMMAND[i['severity']]} {i['rule']} {i['title']}"
                 for i in overflow]
@@ -68,3 +72,25 @@ def summary(report: dict[str, Any]) -> str:
         note = (f"\n> {overflow} more finding{'s' if overflow > 1 else ''} than GitHub annotates "
                 f"({LIMIT} per type) are listed here only.\n")
     return markdown.render(report) + note + "\n"
+
+
+# ------------------------------------------------------------------ code findings (`advisor check`)
+
+def code_annotation(finding: dict[str, Any]) -> str:
+    """One finding of `advisor check` as an annotation on its file and line."""
+    props = {"file": finding["path"], "line": str(finding["line"]), "title": f"{finding['rule']} {finding['title']}"}
+    joined = ",".join(f"{k}={escape_property(v)}" for k, v in props.items())
+    message = f"{finding['why']}\nFix: {finding['fix']}"
+    return f"::{COMMAND[finding['severity']]} {joined}::{escape_data(message)}"
+
+
+def render_code_findings(findings: list[dict[str, Any]]) -> str:
+    """Annotations for the first LIMIT findings of each type, a log line for each of the rest."""
+    out, counts = [], {}
+    for finding in findings:
+        kind = COMMAND[finding["severity"]]
+        counts[kind] = counts.get(kind, 0) + 1
+        out.append(code_annotation(finding) if counts[kind] <= LIMIT else
+                   f"advisor: not annotated ({LIMIT} per type): {kind} {finding['path']}:{finding['line']} "
+                   f"{finding['rule']} {finding['title']}")
+    return "".join(line + "\n" for line in out)

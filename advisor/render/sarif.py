@@ -11,7 +11,7 @@ from typing import Any
 
 from advisor import __version__
 from advisor.rulebook import templates
-from advisor.render import json_format
+from advisor.render import detected, json_format
 from advisor.vocabulary import SEVERITIES
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -44,6 +44,7 @@ def rule_descriptor(rule, strategy) -> dict[str, Any]:
 
 def sarif_log(report: dict[str, Any], book, location=None) -> dict[str, Any]:
     rules = [rule_descriptor(r, book.strategies[r.strategy]) for r in book.rules]
+    found = detected.detected(report)
     index = {r.id: i for i, r in enumerate(book.rules)}
     results = []
     for item in report["advice"]:
@@ -71,10 +72,67 @@ def sarif_log(report: dict[str, Any], book, location=None) -> dict[str, Any]:
             "tool": {"driver": {"name": "advisor", "version": __version__, "semanticVersion": __version__,
                                 "rules": rules}},
             "results": results,
-            "properties": {"setup": report["setup"]},
+            "properties": {"setup": report["setup"], **({"detected": found} if found else {})},
+            **({"invocations": [_detected_notifications(found)]} if found else {}),
         }],
     }
 
 
+def _detected_notifications(found: list[dict[str, Any]]) -> dict[str, Any]:
+    """The symptoms the training log showed: what the run observed, not rule results (no rule fired on them
+    by itself), so they are notifications of the invocation, each with its step and evidence."""
+    return {"executionSuccessful": True, "toolExecutionNotifications": [
+        {"level": "note", "message": {"text": detected.text(item)}, "descriptor": {"id": f"detected/{item['symptom']}"},
+         "properties": dict(item)} for item in found]}
+
+
 def render(report: dict[str, Any], book, location=None) -> str:
     return json_format.dumps(sarif_log(report, book, location))
+
+
+# ------------------------------------------------------------------ code findings (`advisor check`)
+
+def code_rule_descriptor(rule) -> dict[str, Any]:
+    """A code rule (rules/code/CODEnnn.yaml) as a SARIF reportingDescriptor."""
+    descriptor: dict[str, Any] = {
+        "id": rule.id,
+        "name": rule.cause,
+        "shortDescription": {"text": _untemplated(rule.title)},
+        "help": {"text": " ".join(rule.fix.split())},
+        "defaultConfiguration": {"level": LEVEL[rule.severity]},
+        "properties": {"cause": rule.cause, "severity": rule.severity, "tags": ["training-code", rule.cause],
+                       "problem.severity": PROBLEM_SEVERITY[rule.severity]},
+    }
+    uri = next((r for r in rule.references if r.startswith(("https://", "http://"))), None)
+    if uri:
+        descriptor["helpUri"] = uri.split()[0]
+    return descriptor
+
+
+def code_findings_log(findings: list[dict[str, Any]], rules, setup: dict[str, Any]) -> dict[str, Any]:
+    """SARIF for findings located in the scripts: each result on its file and line."""
+    index = {r.id: i for i, r in enumerate(rules)}
+    results = []
+    for finding in findings:
+        result: dict[str, Any] = {
+            "ruleId": finding["rule"],
+            "level": LEVEL[finding["severity"]],
+            "message": {"text": f"{finding['title']}. {finding['why']} Fix: {finding['fix']}"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": finding["path"]},
+                                                "region": {"startLine": finding["line"]}}}],
+            "partialFingerprints": {"advisorCode/v1": f"{finding['rule']}:{finding['code']}"},
+            "properties": {"cause": finding["cause"], "certain": finding["certain"]},
+        }
+        if finding["rule"] in index:
+            result["ruleIndex"] = index[finding["rule"]]
+        results.append(result)
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "advisor", "version": __version__, "semanticVersion": __version__,
+                                "rules": [code_rule_descriptor(r) for r in rules]}},
+            "results": results,
+            "properties": {"setup": setup},
+        }],
+    }
