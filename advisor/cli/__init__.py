@@ -9,5 +9,6 @@ the whole command set, and no command module imports another.
 from advisor.cli.core import app, main
 # in this order: `advisor --help` lists the commands as they were registered
 from advisor.cli import diagnose, rules, fill, memory  # noqa: F401,I001  register their commands on `app`
+from advisor.cli import check  # noqa: F401,E402  registers `advisor check`
 
 __all__ = ["app", "main"]
