@@ -12,7 +12,7 @@ rules:
     title: Weight the loss
     strategy: class-weighting
     severity: high
-    priority: 30
+    cost: low
     when: imbalance_ratio >= 4
     why: Ratio {{class_ratio}}.
     do: Weight it.
@@ -76,3 +76,88 @@ def test_every_built_in_snippet_entry_loads():
     assert errors == []
     marked = [(r.id, fw) for r in book.rules for fw, spec in r.snippets.items() if not spec.runs]
     assert all(book.get(rid).snippets[fw].reason for rid, fw in marked)
+
+
+def test_every_snippet_first_line_lists_the_users_names_it_reads():
+    """`# uses your: model, optimizer` names exactly the contract names the snippet reads without defining them."""
+    from tests.snippets import names
+
+    book, _ = rulebook.load_rulebook()
+    wrong = []
+    for rule in book.rules:
+        for framework, code in rule.code.items():
+            listed, reads = names.declared(code), names.free_names(code, framework)
+            if listed != reads:
+                wrong.append(f"{rule.id}-{framework}: first line {code.splitlines()[0]!r}, "
+                             f"want {names.header_for(code, framework)!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("code, framework, header", [
+    ("model = get_peft_model(model, config)\n", "huggingface", "# uses your: model"),
+    ("model = build()\nmodel.fit(x_train, y_train)\n", "keras", "# uses your: x_train, y_train"),
+    ("def step(batch):\n    return model(batch)\nfor b in train_loader:\n    step(b)\n", "pytorch",
+     "# uses your: model, train_loader"),
+    ("def step(model):\n    return model\nimport torch\ndevice = torch.device('cpu')\n", "pytorch",
+     "# uses your: nothing (self-contained)"),
+    ("trainer.fit(lit_model, train_dataloaders=train_loader)\n", "lightning", "# uses your: lit_model, train_loader"),
+    ("lr = {{lr_typical:.3g}}\nfor g in optimizer.param_groups:\n    g['lr'] = lr\n", "pytorch",
+     "# uses your: optimizer"),
+])
+def test_the_header_lists_names_read_before_they_are_bound(code, framework, header):
+    from tests.snippets import names
+
+    assert names.header_for(code, framework) == header
+    assert names.declared(header + "\n" + code) == names.free_names(code, framework)
+
+
+def test_every_torchvision_name_a_snippet_uses_exists_in_its_public_api():
+    """The torchvision snippets cannot run here (no CPU build beside torch 2.13): their names are resolved."""
+    import ast
+
+    from tests.snippets import names, torchvision_api
+
+    book, _ = rulebook.load_rulebook()
+    checked, wrong = 0, []
+    for rule in book.rules:
+        for framework, code in rule.code.items():
+            if "torchvision" not in code:
+                continue
+            checked += 1
+            problems = torchvision_api.unresolved(ast.parse(names.parseable(code)))
+            wrong += [f"{rule.id}-{framework}: {p}" for p in problems]
+    assert checked >= 5, "no torchvision snippet found: the table and this test are dead"
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("code, problem", [
+    ("from torchvision.transforms import v2\nt = v2.ToTensor()\n", "torchvision.transforms.v2.ToTensor"),
+    ("from torchvision.transforms import v2\nt = v2.RandomResizedCrops(224)\n", "torchvision.transforms.v2.RandomResizedCrops"),
+    ("from torchvision.models import ResNet50_Weights\nw = ResNet50_Weights.IMAGENET\n", "ResNet50_Weights.IMAGENET"),
+    ("from torchvision.models import resnet51\n", "torchvision.models.resnet51"),
+    ("from torchvision import datasets\nd = datasets.CIFAR11\n", "torchvision.datasets.CIFAR11"),
+])
+def test_a_misspelt_or_removed_torchvision_name_is_found(code, problem):
+    import ast
+
+    from tests.snippets import torchvision_api
+
+    assert problem in torchvision_api.unresolved(ast.parse(code))
+
+
+def test_an_item_says_when_another_frameworks_code_is_shown():
+    """Code for the framework asked comes first; when a rule has none, `code_note` says whose code is shown."""
+    from advisor import pipeline
+
+    book = pipeline.rulebook_for(())
+    without = next(r for r in book.rules if r.code and "lightning" not in r.code and "pytorch" in r.code)
+    with_own = next(r for r in book.rules if "lightning" in r.code)
+    for rule, own in ((without, False), (with_own, True)):
+        report = pipeline.advise({**rule.examples["fires"][0], "framework": "lightning"}).report
+        item = next(i for i in report["advice"] if rule.id in i["rules"])
+        first = next(iter(item["code"]))
+        if own:
+            assert first == "lightning" and "code_note" not in item
+        elif "lightning" not in item["code"]:  # no rule merged into the item brought Lightning code
+            assert first == "pytorch"
+            assert item["code_note"] == "no Lightning code for this rule; PyTorch code shown"

@@ -72,7 +72,8 @@ def test_snippet_runs_and_does_what_it_says(case, tmp_path, monkeypatch, capsys)
             report.RUNS[framework]["failed"] += 1
             raise
         run = checks.Run(framework, case.snippet.rule.id, case.snippet.rule.strategy, case.facts,
-                         case.shape.counts, context, namespace, before, capsys.readouterr().out, tmp_path)
+                         case.shape.counts, context, namespace, before, capsys.readouterr().out, tmp_path,
+                         text=case.text)
         try:
             verified = checks.verify(run, OWN[case.snippet.rule.id])
         except BaseException:

@@ -27,3 +27,15 @@ def _preprocess_keras(run: Run) -> None:
 def _preprocess_hf(run: Run) -> None:
     assert len(run.new("train_dataset")) == len(run.context["train_dataset"])
     run.ok("dataset mapped in worker processes")
+
+
+@applies("lightning")
+def _preprocess_lightning(run: Run) -> None:
+    from tests.snippets.checks import trained_lightning
+
+    loader = run.new("loader")
+    x, y = loader.collate_fn([run.context["train_dataset"][i] for i in range(4)])
+    assert x.shape[0] == len(y) == 4
+    assert (x.mean(dim=tuple(range(1, x.ndim))).abs() < 1e-4).all(), "samples are not normalised"
+    trained_lightning(run)
+    run.ok(f"normalised in {loader.num_workers} loader worker(s); the Trainer fitted on it")

@@ -7,7 +7,7 @@ import numpy as np
 from tests.snippets.checks import Run, applies, trained_keras
 
 
-@applies("pytorch")
+@applies("pytorch", "lightning")
 def _cache_torch(run: Run) -> None:
     assert (run.cwd / run.new("cache")).is_file() and len(run.new("features")) == len(run.context["train_dataset"])
     run.ok("preprocessed tensors cached on disk")

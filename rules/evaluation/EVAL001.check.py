@@ -17,7 +17,7 @@ def _metrics_hf(run: Run) -> None:
     run.ok(f"compute_metrics gives {sorted(values)}")
 
 
-@applies("pytorch", "keras", "sklearn")
+@applies("pytorch", "lightning", "keras", "sklearn")
 def _metrics_printed(run: Run) -> None:
     assert "balanced accuracy" in run.output and "macro F1" in run.output, run.output[-500:]
     if run.classes == 2:

@@ -13,7 +13,7 @@ def _cv_sklearn(run: Run) -> None:
     run.ok("5 stratified folds scored")
 
 
-@applies("pytorch")
+@applies("pytorch", "lightning")
 def _cv_torch(run: Run) -> None:
     scores = run.new("scores")
     assert len(scores) == 5 and all(0 <= s <= 1 for s in scores)

@@ -7,7 +7,7 @@ import numpy as np
 from tests.snippets.checks import Run, applies
 
 
-@applies("pytorch", "keras", "sklearn")
+@applies("huggingface", "pytorch", "lightning", "keras", "sklearn")
 def _confusion(run: Run) -> None:
     cm = np.asarray(run.new("cm"))
     rows = cm.sum(axis=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.snippets.checks import Run, applies
 
 
-@applies("pytorch", "sklearn")
+@applies("huggingface", "pytorch", "lightning", "sklearn")
 def _curves(run: Run) -> None:
     png = run.cwd / "pr_roc_curves.png"
     assert png.is_file() and png.stat().st_size > 1000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.snippets.checks import Run, applies, trained_keras
 
 
-@applies("pytorch")
+@applies("huggingface", "pytorch", "lightning")
 def _dropout_torch(run: Run) -> None:
     rates = [m.p for m in run.context["model"].modules() if type(m).__name__ == "Dropout"]
     assert rates and all(p == 0.3 for p in rates), rates

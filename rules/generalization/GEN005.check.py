@@ -7,7 +7,7 @@ import numpy as np
 from tests.snippets.checks import Run, applies, fitted, torch_equal
 
 
-@applies("pytorch")
+@applies("pytorch", "lightning")
 def _ensemble_torch(run: Run) -> None:
     members = run.new("members")
     assert len(members) == 3

@@ -9,7 +9,7 @@ from tests.snippets.checks import (
 )
 
 
-@applies("pytorch")
+@applies("pytorch", "lightning")
 def _weighted_sampler(run: Run) -> None:
     from torch.utils.data import WeightedRandomSampler
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.snippets.checks import Run, applies, finite, trained_keras
 
 
-@applies("pytorch")
+@applies("huggingface", "pytorch", "lightning")
 def _focal_torch(run: Run) -> None:
     import torch
     import torch.nn.functional as F

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.snippets.checks import Run, applies
 
 
-@applies("pytorch", "sklearn")
+@applies("keras", "pytorch", "lightning", "sklearn")
 def _stress(run: Run) -> None:
     numbers = [float(v) for v in __import__("re").findall(r"(?:accuracy|score) ([0-9.]+)", run.output)]
     assert len(numbers) >= 4 and all(0 <= v <= 1 for v in numbers), run.output[-300:]

@@ -15,3 +15,24 @@ def _monitor_torch(run: Run) -> None:
 def _monitor_keras(run: Run) -> None:
     assert (run.cwd / "history.csv").is_file() and finite(run.new("gap"))
     trained_keras(run)
+
+
+@applies("huggingface")
+def _monitor_hf(run: Run) -> None:
+    history = run.new("trainer").state.log_history
+    train = [h["loss"] for h in history if "loss" in h]
+    evals = [h["eval_loss"] for h in history if "eval_loss" in h]
+    assert len(train) >= 2 and len(evals) >= 2 and finite(train + evals), history
+    run.ok(f"{len(train)} training-loss and {len(evals)} evaluation-loss entries logged")
+
+
+@applies("lightning")
+def _monitor_lightning(run: Run) -> None:
+    import csv
+
+    files = list((run.cwd / "logs").rglob("metrics.csv"))
+    assert files, "CSVLogger wrote no metrics.csv"
+    rows = list(csv.DictReader(files[0].open()))
+    assert any(r.get("train_loss") for r in rows) and any(r.get("val_loss") for r in rows)
+    assert any(k.startswith("lr-") for k in rows[0]), sorted(rows[0])
+    run.ok(f"metrics.csv: {len(rows)} rows with train_loss, val_loss and the learning rate")

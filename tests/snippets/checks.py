@@ -34,6 +34,7 @@ class Run:
     output: str  # what it printed
     cwd: Path
     verified: list[str] = field(default_factory=list)
+    text: str = ""  # the snippet as it ran: a check may run it again on a context it prepared (`rerun`)
 
     @property
     def classes(self) -> int:
@@ -53,6 +54,12 @@ class Run:
 
     def ok(self, what: str) -> None:
         self.verified.append(what)
+
+    def rerun(self, context: dict[str, Any]) -> dict[str, Any]:
+        """Run the same snippet again on `context` (a probe built to make its effect visible)."""
+        from .runner import run as execute
+
+        return execute(self.text, context, f"<{self.rule}-{self.framework} rerun>")
 
 
 Check = Callable[[Run], None]
@@ -111,7 +118,8 @@ def snapshot(framework: str, context: dict[str, Any]) -> dict[str, Any]:
     """What the probes compare against: the model's weights before the snippet ran."""
     model = context.get("model")
     if framework in ("pytorch", "lightning", "huggingface"):
-        return {"weights": {n: p.detach().clone() for n, p in model.named_parameters()}}
+        return {"weights": {n: p.detach().clone() for n, p in model.named_parameters()},
+                "saturating": sum(type(m).__name__ in ("Sigmoid", "Tanh") for m in model.modules())}
     if framework == "keras":
         return {"weights": [np.array(w) for w in model.get_weights()]}
     return {}
@@ -244,6 +252,18 @@ def hf_trained(run: Run) -> None:
     run.ok(f"trainer: {trainer.state.global_step} steps, finite loss")
 
 
+def hf_predictions(run: Run) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and logits of the context model on the evaluation split, computed apart from the snippet."""
+    import torch
+
+    data = run.context["eval_dataset"]
+    model = run.context["model"].eval()
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor(data["input_ids"]),
+                       attention_mask=torch.tensor(data["attention_mask"])).logits
+    return np.asarray(data["label"]), logits.numpy()
+
+
 def fitted(estimator) -> bool:
     from sklearn.exceptions import NotFittedError
     from sklearn.utils.validation import check_is_fitted
@@ -283,6 +303,14 @@ def _probe_torch(run: Run) -> None:
             run.ok(f"{name} yields labelled batches")
 
 
+def _probe_lightning(run: Run) -> None:
+    import lightning as L
+
+    for name, value in run.ns.items():
+        if isinstance(value, L.Trainer) and value.global_step > 0 and name == "trainer":
+            trained_lightning(run, name)
+
+
 def _probe_keras(run: Run) -> None:
     for model in keras_models(run):
         losses = history_losses(model)
@@ -315,7 +343,7 @@ def _probe_hf(run: Run) -> None:
 
 _PROBES: dict[str, tuple[Check, ...]] = {
     "pytorch": (_probe_torch,),
-    "lightning": (_probe_torch,),
+    "lightning": (_probe_torch, _probe_lightning),
     "keras": (_probe_keras,),
     "sklearn": (_probe_sklearn,),
     "huggingface": (_probe_hf,),
@@ -468,31 +496,29 @@ def accumulate_hf(run: Run) -> None:
         assert args.per_device_train_batch_size == _micro_batch(run)
         assert args.gradient_accumulation_steps == run.facts["grad_accum_steps"]
         hf_trained(run)
-    else:
+    elif run.rule == "MEM015":  # its snippet halves 32 into 16 x 2 (MEM020 checks the memory plan in its own file)
         assert args.gradient_accumulation_steps * args.per_device_train_batch_size >= 16
     run.ok(f"micro-batch {args.per_device_train_batch_size} x {args.gradient_accumulation_steps} steps")
 
 
 def fit_lightning(run: Run, trainer) -> None:
-    """Fit the context model with the snippet's Trainer for one epoch."""
-    import lightning as L
-    import torch
-
-    class Wrapped(L.LightningModule):
-        def __init__(self, net):
-            super().__init__()
-            self.net = net
-
-        def training_step(self, batch, _):
-            inputs, targets = batch
-            return torch.nn.functional.cross_entropy(self.net(inputs), targets)
-
-        def configure_optimizers(self):
-            return torch.optim.AdamW(self.parameters(), lr=1e-3)
-
+    """Fit the user's LightningModule with the snippet's Trainer for one epoch (a snippet that only builds one)."""
     trainer.fit_loop.max_epochs = 1
-    trainer.fit(Wrapped(run.context["model"]), train_dataloaders=run.context["train_loader"])
+    trainer.fit(run.context["lit_model"], train_dataloaders=run.context["train_loader"])
     assert torch_changed(run)
+
+
+def trained_lightning(run: Run, name: str = "trainer"):
+    """The Lightning Trainer the snippet fitted: it took optimizer steps and its logged losses are finite."""
+    import lightning as L
+
+    trainer = run.new(name)
+    assert isinstance(trainer, L.Trainer), f"no Lightning Trainer `{name}` was built"
+    assert trainer.global_step > 0, "the Trainer took no optimizer step"
+    logged = {k: float(v) for k, v in trainer.callback_metrics.items() if "loss" in k}
+    assert logged and finite(list(logged.values())), f"logged losses {logged}"
+    run.ok(f"lightning fit: {trainer.global_step} steps, finite {sorted(logged)}")
+    return trainer
 
 
 def fsdp_torch(run: Run) -> None:
@@ -560,7 +586,29 @@ def _precision_hf(run: Run) -> None:
 
 @check("safer-precision", "pytorch")
 def _safer_torch(run: Run) -> None:
+    import contextlib
+    import io
+
     import torch
+
+    if run.rule == "STB021":  # forward hooks that name the first module giving inf/NaN
+        model = run.context["model"]
+        assert len(run.new("hooks")) == len(list(model.modules()))
+        inputs, _ = torch_batch(run)
+        first = next(model.parameters())
+        kept = first.detach().clone()
+        bad = inputs.float().clone() if inputs.is_floating_point() else inputs
+        shown = io.StringIO()
+        with contextlib.redirect_stdout(shown), torch.no_grad():
+            if inputs.is_floating_point():
+                bad[0] = float("inf")
+            else:  # token ids: poison the first weight for this forward only
+                first.fill_(float("inf"))
+            model.eval()(bad)
+            first.copy_(kept)
+        assert "non-finite output in" in shown.getvalue(), shown.getvalue()[:300]
+        run.ok("a non-finite activation is reported with its module: " + shown.getvalue().splitlines()[0])
+        return
 
     model = run.new("model")
     assert all(p.dtype == torch.float32 for p in model.parameters()), "fp32 master weights"
@@ -571,7 +619,8 @@ def _safer_torch(run: Run) -> None:
 @check("safer-precision", "keras")
 def _safer_keras(run: Run) -> None:
     model = trained_keras(run)
-    want = {"STB001": "float32", "STB002": "bfloat16", "STB003": "float32"}[run.rule]
+    want = {"STB001": "float32", "STB002": "bfloat16", "STB003": "float32", "STB004": "bfloat16",
+            "STB021": "float32"}[run.rule]
     hidden = [layer for layer in model.layers if layer.weights][:-1] or model.layers[:1]
     assert all(layer.dtype_policy.compute_dtype == want for layer in hidden), \
         [layer.dtype_policy.name for layer in model.layers]
@@ -592,7 +641,7 @@ def _checkpoint_torch(run: Run) -> None:
 @check("gradient-checkpointing", "huggingface")
 def _checkpoint_hf(run: Run) -> None:
     model = run.context["model"]
-    assert model.is_gradient_checkpointing and model.config.use_cache is False
+    assert model.is_activation_checkpointing and model.config.use_cache is False
     run.ok("gradient checkpointing on, KV cache off")
     if run.new("trainer") is not None:
         hf_trained(run)
@@ -663,14 +712,6 @@ def _short_torch(run: Run) -> None:
     run.ok(f"sequences cut to {max_len}; fused attention output finite")
 
 
-@check("reduce-sequence-length", "huggingface")
-def _short_hf(run: Run) -> None:
-    max_len = run.new("max_len")
-    assert max_len <= 512 and run.context["model"].config.max_length == max_len
-    trainer_of(run)
-    run.ok(f"sequences capped at {max_len} tokens")
-
-
 # ------------------------------------------------------------------ generalisation
 
 @check("regularization", "pytorch")
@@ -716,6 +757,12 @@ def _regularize_sklearn(run: Run) -> None:
 
 @check("regularization", "huggingface")
 def _regularize_hf(run: Run) -> None:
+    if run.rule == "GEN010":
+        assert args_of(run).weight_decay == 0.0
+        assert all(m.p == 0 for m in run.context["model"].modules() if type(m).__name__ == "Dropout")
+        hf_trained(run)
+        run.ok("dropout and weight decay off")
+        return
     assert args_of(run).weight_decay == 0.05
     run.ok("weight_decay=0.05")
 
@@ -763,8 +810,23 @@ def _transfer_keras(run: Run) -> None:
     run.ok("frozen backbone with a new head, compiled")
 
 
+def _eval_mode_accuracy(run: Run) -> None:
+    """REL007: the accuracy the snippet printed is the eval-mode accuracy, computed apart from it."""
+    if run.framework == "keras":
+        x, y = run.context["x_val"][:256], run.context["y_val"][:256]
+        expected = float((run.context["model"].predict(x, verbose=0).argmax(-1) == y).mean())
+    else:
+        inputs, targets = torch_batch(run)
+        expected = float((forward(run.context["model"], inputs).argmax(-1) == targets).float().mean())
+    assert close(run.new("accuracy"), expected, rel=1e-5), (run.new("accuracy"), expected)
+    run.ok(f"eval-mode accuracy {expected:.3f}, as computed independently")
+
+
 @check("sanity-checks", "pytorch")
 def _sanity_torch(run: Run) -> None:
+    if run.rule == "REL007":
+        _eval_mode_accuracy(run)
+        return
     if run.rule == "STB014":
         outputs = run.new("outputs")
         assert "trainable:" in run.output and finite(outputs) and not outputs.requires_grad
@@ -778,6 +840,13 @@ def _sanity_torch(run: Run) -> None:
 
 @check("sanity-checks", "keras")
 def _sanity_keras(run: Run) -> None:
+    if run.rule == "REL007":
+        _eval_mode_accuracy(run)
+        return
+    if run.rule == "STB014":
+        assert "trainable:" in run.output and finite(run.new("val_loss"))
+        run.ok("trainable share reported; evaluated in inference mode")
+        return
     losses = history_losses(run.context["model"])
     assert losses[-1] < 0.5 * losses[0], losses[:: max(1, len(losses) // 5)]
     run.ok(f"one batch overfitted: loss {losses[0]:.3g} -> {losses[-1]:.3g}")
@@ -849,6 +918,11 @@ def _seeds_torch(run: Run) -> None:
 @check("seed-control", "keras")
 def _seeds_keras(run: Run) -> None:
     import keras
+
+    if run.rule == "REL006":
+        results = run.new("results")
+        assert len(results) == 3 and all(0 <= r <= 1 for r in results), results
+        trained_keras(run)
 
     a = np.asarray(keras.random.uniform((3,), seed=None))
     keras.utils.set_random_seed(0)
@@ -939,10 +1013,11 @@ def _optimizer_torch(run: Run) -> None:
     import torch
 
     optimizer = run.new("optimizer")
-    if run.facts.get("model_family") == "cnn":
-        assert isinstance(optimizer, torch.optim.SGD) and optimizer.defaults["momentum"] == 0.9
-    else:
-        assert isinstance(optimizer, torch.optim.AdamW)
+    if run.rule in ("OPT001", "OPT002"):  # SGD with momentum for CNNs, else AdamW (OPT003 checks its own Adam)
+        if run.facts.get("model_family") == "cnn":
+            assert isinstance(optimizer, torch.optim.SGD) and optimizer.defaults["momentum"] == 0.9
+        else:
+            assert isinstance(optimizer, torch.optim.AdamW)
     covered = {id(p) for g in optimizer.param_groups for p in g["params"]}
     assert covered == {id(p) for p in run.context["model"].parameters()}
     run.ok(f"{type(optimizer).__name__} over all parameters")
@@ -961,3 +1036,217 @@ def _optimizer_keras(run: Run) -> None:
 def _optimizer_hf(run: Run) -> None:
     assert args_of(run).weight_decay == 0.01 and "adamw" in getattr(args_of(run).optim, "value", "")
     hf_trained(run)
+
+
+# ------------------------------------------------------------------ lightning (the Trainer's flags and hooks)
+
+def _lit_optimizer_lr(trainer) -> float:
+    return float(trainer.optimizers[0].param_groups[0].get("initial_lr", trainer.optimizers[0].param_groups[0]["lr"]))
+
+
+@check("mixed-precision", "lightning")
+@check("safer-precision", "lightning")
+def _precision_lightning(run: Run) -> None:
+    import torch
+
+    trainer = trained_lightning(run)
+    wanted = "bf16-mixed" if run.strategy == "mixed-precision" or run.rule in ("STB002", "STB004") else "32-true"
+    assert trainer.precision == wanted, (trainer.precision, wanted)
+    assert all(p.dtype == torch.float32 for p in run.context["model"].parameters()), "master weights must stay fp32"
+    assert torch_changed(run)
+    run.ok(f"Trainer(precision={trainer.precision!r}); fp32 master weights trained")
+
+
+@check("gradient-clipping", "lightning")
+def _clip_lightning(run: Run) -> None:
+    trainer = trained_lightning(run)
+    assert trainer.gradient_clip_val == 1.0 and str(trainer.gradient_clip_algorithm) in ("norm", "GradClipAlgorithmType.NORM")
+    run.ok("gradient norm clipped at 1.0 by the Trainer")
+
+
+@check("lr-reduction", "lightning")
+def _lr_lightning(run: Run) -> None:
+    import torch
+
+    trainer = trained_lightning(run)
+    if run.rule == "STB009":
+        config = trainer.lr_scheduler_configs[0]
+        assert isinstance(config.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau) and config.monitor == "val_loss"
+        run.ok("ReduceLROnPlateau stepped on val_loss")
+        return
+    target = float(f"{run.facts['lr_typical']:.3g}")
+    if run.rule == "STB008" and 1e-3 <= run.facts["lr_high"]:  # the context module's rate is inside the range
+        assert close(_lit_optimizer_lr(trainer), 1e-3)
+        run.ok("a learning rate within the usual range is left alone")
+        return
+    assert close(_lit_optimizer_lr(trainer), target), (_lit_optimizer_lr(trainer), target)
+    run.ok(f"configure_optimizers built AdamW at the advised lr {target:.3g}")
+
+
+@check("lr-warmup-schedule", "lightning")
+def _warmup_lightning(run: Run) -> None:
+    trainer = trained_lightning(run)
+    config = trainer.lr_scheduler_configs[0]
+    assert config.interval == "step"
+    peak = float(f"{run.facts['lr_typical']:.3g}")
+    lrs = [float(trainer.optimizers[0].param_groups[0]["lr"])]
+    assert lrs[-1] < peak, "after the run the cosine decay should have brought the rate below its peak"
+    run.ok(f"per-step warmup + cosine schedule over {trainer.estimated_stepping_batches} steps")
+
+
+@check("early-stopping", "lightning")
+def _early_lightning(run: Run) -> None:
+    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+
+    trainer = trained_lightning(run)
+    stop = [c for c in trainer.callbacks if isinstance(c, EarlyStopping)]
+    best = [c for c in trainer.callbacks if isinstance(c, ModelCheckpoint) and c.monitor == "val_loss"]
+    assert stop and stop[0].monitor == "val_loss" and best and best[0].best_model_path
+    run.ok(f"early stopping on val_loss (patience {stop[0].patience}); best checkpoint kept")
+
+
+@check("seed-control", "lightning")
+def _seeds_lightning(run: Run) -> None:
+    import torch
+
+    trained_lightning(run)
+    assert torch.are_deterministic_algorithms_enabled(), "Trainer(deterministic=True) sets deterministic kernels"
+    run.ok("seed_everything(workers=True) and deterministic kernels")
+
+
+@check("class-weighting", "lightning")
+def _class_weights_lightning(run: Run) -> None:
+    assert run.context["lit_model"].criterion is run.new("criterion"), "the LightningModule does not use the weighted loss"
+    _class_weights_torch(run)
+    trained_lightning(run)
+
+
+@check("sanity-checks", "lightning")
+def _sanity_lightning(run: Run) -> None:
+    if run.rule == "REL007":
+        assert finite(run.new("metrics")[0]["val_loss"]) and "val loss in eval mode" in run.output
+        run.ok("validated in eval mode under no_grad")
+        return
+    if run.rule == "STB014":
+        loss = run.new("metrics")[0]["val_loss"]
+        assert "trainable:" in run.output and finite(loss) and run.context["lit_model"].training
+        run.ok("trainable share reported; validation under no_grad, train mode restored")
+        return
+    trainer = trained_lightning(run)
+    final = float(trainer.callback_metrics["train_loss"])
+    assert trainer.overfit_batches == 1 and final < 0.5 * math.log(run.classes), f"one batch not overfitted: {final:.3f}"
+    run.ok(f"one batch overfitted: loss {final:.3g} from about ln({run.classes})")
+
+
+@check("reduce-batch-size", "lightning")
+def _smaller_batch_lightning(run: Run) -> None:
+    trainer = trained_lightning(run)
+    loader = loader_of(run, "loader")
+    if run.rule == "MEM003":  # the plan's micro-batch and steps
+        expected = (_micro_batch(run), run.facts["grad_accum_steps"])
+    else:  # halved, with the accumulation that keeps the batch the run was tuned for
+        tuned = run.context["train_loader"].batch_size
+        expected = (max(1, tuned // 2), tuned // max(1, tuned // 2))
+    assert (loader.batch_size, trainer.accumulate_grad_batches) == expected, \
+        ((loader.batch_size, trainer.accumulate_grad_batches), expected)
+    run.ok(f"micro-batch {loader.batch_size} x {trainer.accumulate_grad_batches} accumulated batches")
+
+
+@check("gradient-checkpointing", "keras")
+def _checkpoint_keras(run: Run) -> None:
+    model = trained_keras(run)
+    assert model is run.new("rebuilt")
+    weighted = [layer for layer in model.layers if layer.weights]
+    assert weighted and all(layer._remat_mode is not None for layer in weighted), "layers are not rematerialised"
+    run.ok(f"{len(weighted)} layer(s) recompute their activations in backward (RematScope)")
+
+
+@check("gradient-checkpointing", "lightning")
+def _checkpoint_lightning(run: Run) -> None:
+    wrapped = [m for m in run.context["lit_model"].modules() if type(m).__name__ == "Checkpointed"]
+    assert wrapped, "no block was wrapped for checkpointing"
+    trained_lightning(run)
+    before = list(run.before["weights"].values())  # wrapping renamed the parameters (body -> body.block)
+    now = list(run.context["model"].parameters())
+    assert any(not torch_equal(p, w) for p, w in zip(now, before)), "training changed no weight"
+    run.ok(f"{len(wrapped)} checkpointed block(s) trained by the Trainer")
+
+
+@check("memory-efficient-optimizer", "lightning")
+def _optim8bit_lightning(run: Run) -> None:
+    trainer = trained_lightning(run)
+    optimizer = trainer.optimizers[0]
+    assert type(optimizer).__name__ == "AdamW8bit", type(optimizer)
+    assert all(finite(p) for p in run.context["model"].parameters())
+    run.ok("configure_optimizers returned AdamW8bit; the Trainer stepped it")
+
+
+@check("optimizer-choice", "lightning")
+@check("regularization", "lightning")
+def _param_groups_lightning(run: Run) -> None:
+    import torch
+
+    trainer = trained_lightning(run)
+    optimizer = trainer.optimizers[0]
+    assert isinstance(optimizer, torch.optim.AdamW)
+    grouped = [p for g in optimizer.param_groups for p in g["params"]]
+    assert {id(p) for p in grouped} == {id(p) for p in run.context["lit_model"].parameters()}
+    if run.rule == "GEN010":
+        assert all(g["weight_decay"] == 0 for g in optimizer.param_groups)
+        assert all(m.p == 0 for m in run.context["lit_model"].modules() if type(m).__name__ == "Dropout")
+        run.ok("dropout and weight decay off")
+        return
+    decay, no_decay = optimizer.param_groups
+    assert decay["weight_decay"] > 0 and no_decay["weight_decay"] == 0
+    assert all(p.ndim >= 2 for p in decay["params"]) and all(p.ndim < 2 for p in no_decay["params"])
+    run.ok(f"AdamW: weight decay {decay['weight_decay']} on matrices only")
+
+
+@check("parameter-efficient-finetuning", "lightning")
+def _lora_lightning(run: Run) -> None:
+    from peft import PeftModel
+
+    net = run.context["lit_model"].net
+    assert isinstance(net, PeftModel), "the LightningModule does not wrap a PEFT model"
+    trained_lightning(run)
+    base = {n: p for n, p in net.named_parameters() if not p.requires_grad}
+    trainable = [n for n, p in net.named_parameters() if p.requires_grad]
+    assert base and any("lora_" in n for n in trainable)
+    assert all("lora_" in n or "modules_to_save" in n for n in trainable), trainable[:5]
+    before = run.before["weights"]
+    frozen_same = [torch_equal(p, before[k]) for n, p in base.items()
+                   for k in [n.replace("base_model.model.", "").replace(".base_layer", "")] if k in before]
+    assert frozen_same and all(frozen_same), "the frozen base weights changed"
+    run.ok(f"LoRA under Lightning: {len(trainable)} trainable tensors, {len(base)} frozen base tensors unchanged")
+
+
+@check("error-analysis", "huggingface")
+def _errors_hf(run: Run) -> None:
+    y_true, logits = hf_predictions(run)
+    expected = int((logits.argmax(-1) != y_true).sum())
+    assert len(run.new("errors")) == expected, (len(run.new("errors")), expected)
+    run.ok(f"{expected} misclassified evaluation samples, as counted independently")
+
+
+@check("sanity-checks", "huggingface")
+def _sanity_hf(run: Run) -> None:
+    if run.rule == "STB023":  # its own check file verifies the language-model loss
+        return
+    if run.rule in ("STB014", "REL007"):
+        metrics = run.new("metrics")
+        assert finite(metrics["eval_loss"])
+        assert all(p.grad is None for p in run.context["model"].parameters()), "evaluation computed gradients"
+        if run.rule == "STB014":
+            assert "trainable:" in run.output
+        run.ok("evaluated in eval mode under no_grad" + ("; trainable share printed" if run.rule == "STB014" else ""))
+        return
+    raise AssertionError(f"{run.rule}: no Hugging Face sanity check for this rule's snippet")
+
+
+@check("error-analysis", "lightning")
+def _errors_lightning(run: Run) -> None:
+    run.framework = "pytorch"  # the same model and validation loader: count its errors independently
+    try:
+        _errors(run)
+    finally:
+        run.framework = "lightning"

@@ -57,8 +57,9 @@ class Shape:
 
     framework: str
     counts: tuple[int, ...]  # training samples per class; class 0 the most frequent
-    kind: str  # tabular | image | tokens (pytorch, keras, sklearn); classifier | causal-lm (huggingface)
+    kind: str  # tabular | image | tokens | sequence (pytorch, keras, sklearn); classifier | causal-lm (huggingface)
     family: str
+    activation: str = "relu"  # the hidden activation of the tabular and sequence models (the setup's `activation`)
 
     @property
     def classes(self) -> int:
@@ -66,7 +67,8 @@ class Shape:
 
     def label(self) -> str:
         ratio = self.counts[0] / self.counts[-1]
-        return f"{self.classes}cls-{'1:%g' % round(ratio, 1) if ratio > 1 else 'balanced'}-{self.kind}"
+        act = "" if self.activation == "relu" else f"-{self.activation}"
+        return f"{self.classes}cls-{'1:%g' % round(ratio, 1) if ratio > 1 else 'balanced'}-{self.kind}{act}"
 
 
 def shape_for(framework: str, facts: dict[str, Any]) -> Shape:
@@ -89,9 +91,12 @@ def shape_for(framework: str, facts: dict[str, Any]) -> Shape:
         kind = "image"
     elif family == "transformer" and framework in ("pytorch", "lightning"):
         kind = "tokens"
+    elif family == "rnn" and framework in ("pytorch", "lightning", "keras"):
+        kind = "sequence"  # (N, SEQ_LEN, FEATURES) through an LSTM: recurrent weights are what the code must handle
     else:
         kind = "tabular"
-    return Shape(framework, counts, kind, family)
+    activation = facts.get("activation") if facts.get("activation") in ("sigmoid", "tanh") else "relu"
+    return Shape(framework, counts, kind, family, activation)
 
 
 # ------------------------------------------------------------------ data
@@ -115,6 +120,9 @@ def _inputs(kind: str, y: np.ndarray, rng: np.random.Generator, centres: np.ndar
         band = 1 + (y[:, None] * 4 + rng.integers(0, 12, size=(len(y), SEQ_LEN))) % (VOCAB - 1)
         noise = rng.integers(1, VOCAB, size=band.shape)
         return np.where(rng.random(band.shape) < 0.7, band, noise).astype(np.int64)
+    if kind == "sequence":  # each time step is the class centre plus noise
+        x = centres[y][:, None, :] + rng.normal(0.0, 1.0, size=(len(y), SEQ_LEN, centres.shape[1]))
+        return x.astype(np.float32)
     x = centres[y] + rng.normal(0.0, 1.0, size=(len(y), centres.shape[1]))
     x = x.astype(np.float32)
     return x.reshape(len(y), *IMAGE) if kind == "image" else x
@@ -142,10 +150,14 @@ def _classifier_class():
     class Classifier(nn.Module):
         """A small classifier for tabular features, images or token ids."""
 
-        def __init__(self, kind: str, classes: int) -> None:
+        def __init__(self, kind: str, classes: int, activation: str = "relu") -> None:
             super().__init__()
             self.kind = kind
-            if kind == "image":
+            act = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh}.get(activation, nn.ReLU)
+            if kind == "sequence":
+                self.rnn = nn.LSTM(FEATURES, 16, num_layers=2, batch_first=True)
+                self.head = nn.Linear(16, classes)
+            elif kind == "image":
                 self.body = nn.Sequential(nn.Conv2d(IMAGE[0], 8, 3, padding=1, bias=False), nn.BatchNorm2d(8),
                                           nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.1))
                 self.head = nn.Linear(8, classes)
@@ -156,13 +168,15 @@ def _classifier_class():
                     num_layers=1, enable_nested_tensor=False)
                 self.head = nn.Linear(16, classes)
             else:
-                self.body = nn.Sequential(nn.Linear(FEATURES, 32), nn.ReLU(), nn.Dropout(0.1),
-                                          nn.Linear(32, 32), nn.ReLU())
+                self.body = nn.Sequential(nn.Linear(FEATURES, 32), act(), nn.Dropout(0.1),
+                                          nn.Linear(32, 32), act())
                 self.head = nn.Linear(32, classes)
 
         def forward(self, x):
             if self.kind == "tokens":
                 return self.head(self.encoder(self.embed(x)).mean(dim=1))
+            if self.kind == "sequence":
+                return self.head(self.rnn(x)[0][:, -1])
             return self.head(self.body(x))
 
     Classifier.__qualname__ = "Classifier"
@@ -171,7 +185,7 @@ def _classifier_class():
 
 
 def _torch_model(shape: Shape):
-    return _classifier_class()(shape.kind, shape.classes)
+    return _classifier_class()(shape.kind, shape.classes, shape.activation)
 
 
 def torch_context(shape: Shape) -> dict[str, Any]:
@@ -194,6 +208,52 @@ def torch_context(shape: Shape) -> dict[str, Any]:
     }
 
 
+# ------------------------------------------------------------------ lightning
+
+def _lit_class():
+    """The user's LightningModule: wraps `model`, logs `train_loss` and `val_loss`, AdamW at `hparams.lr`."""
+    if "LitClassifier" in globals():
+        return globals()["LitClassifier"]
+    import lightning as L
+    import torch
+    import torch.nn as nn
+
+    class LitClassifier(L.LightningModule):
+        def __init__(self, net: nn.Module, lr: float = 1e-3) -> None:
+            super().__init__()
+            self.save_hyperparameters(ignore=["net"])
+            self.net = net
+            self.criterion = nn.CrossEntropyLoss()
+
+        def forward(self, x):
+            return self.net(x)
+
+        def training_step(self, batch, batch_idx):
+            inputs, targets = batch
+            loss = self.criterion(self(inputs), targets)
+            self.log("train_loss", loss)
+            return loss
+
+        def validation_step(self, batch, batch_idx):
+            inputs, targets = batch
+            self.log("val_loss", self.criterion(self(inputs), targets))
+
+        def predict_step(self, batch, batch_idx):
+            return self(batch[0])  # logits
+
+        def configure_optimizers(self):
+            return torch.optim.AdamW(self.parameters(), lr=self.hparams.lr)
+
+    LitClassifier.__qualname__ = "LitClassifier"
+    globals()["LitClassifier"] = LitClassifier
+    return LitClassifier
+
+
+def lightning_context(shape: Shape) -> dict[str, Any]:
+    context = torch_context(shape)
+    return {"lit_model": _lit_class()(context["model"]), **context}
+
+
 # ------------------------------------------------------------------ keras
 
 def keras_context(shape: Shape) -> dict[str, Any]:
@@ -204,10 +264,11 @@ def keras_context(shape: Shape) -> dict[str, Any]:
     if shape.kind == "image":  # Keras is channels-last
         x_train, x_val = x_train.transpose(0, 2, 3, 1), x_val.transpose(0, 2, 3, 1)
     keras.utils.set_random_seed(0)
+    body = ([keras.layers.LSTM(16)] if shape.kind == "sequence"
+            else [keras.layers.Flatten(), keras.layers.Dense(32, activation=shape.activation)])
     model = keras.Sequential([
         keras.Input(shape=x_train.shape[1:]),
-        keras.layers.Flatten(),
-        keras.layers.Dense(32, activation="relu"),
+        *body,
         keras.layers.Dropout(0.1),
         keras.layers.Dense(shape.classes, activation="softmax"),
     ])
@@ -355,7 +416,7 @@ def huggingface_context(shape: Shape) -> dict[str, Any]:
             "local_seq2seq": str(local_seq2seq())}
 
 
-BUILDERS = {"pytorch": torch_context, "lightning": torch_context, "keras": keras_context,
+BUILDERS = {"pytorch": torch_context, "lightning": lightning_context, "keras": keras_context,
             "sklearn": sklearn_context, "huggingface": huggingface_context}
 
 

@@ -1,0 +1,17 @@
+"""What STB023's snippets must have done (tests/test_snippets.py runs them; rules/README.md)."""
+
+from __future__ import annotations
+
+import math
+
+from tests.snippets.checks import Run, applies, close, finite
+
+
+@applies("huggingface")
+def _lm_start_loss(run: Run) -> None:
+    vocab = run.context["model"].config.vocab_size
+    loss = run.new("start_loss")
+    assert finite(loss) and 0.5 * math.log(vocab) < loss < 2 * math.log(vocab), (loss, math.log(vocab))
+    assert f"ln({vocab})" in run.output and "trainable parameters:" in run.output
+    assert close(run.new("trainable"), sum(p.numel() for p in run.context["model"].parameters() if p.requires_grad))
+    run.ok(f"start loss {loss:.3f} against ln({vocab}) = {math.log(vocab):.3f}; trainable share printed")
