@@ -10,6 +10,7 @@ from typing import Any, Literal, Mapping, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
+from advisor.rulebook.diagnosis import PROBLEM_KINDS
 from advisor.setup import fields
 from advisor.vocabulary import SEVERITIES
 from advisor.errors import InputError
@@ -17,7 +18,7 @@ from advisor.errors import InputError
 
 def _annotation(field: fields.Field) -> Any:
     if field.kind == "set":
-        return list[Literal[fields.SYMPTOMS]]  # type: ignore[valid-type]
+        return list[Literal[field.choices]]  # type: ignore[valid-type]
     if field.choices:
         return Optional[Literal[field.choices]]  # type: ignore[valid-type]
     return Optional[{"number": float, "int": int, "bool": bool, "ratio": str, "str": str}[field.kind]]
@@ -67,6 +68,18 @@ class Reason(_Out):
     facts: dict[str, Any]
 
 
+class Evidence(_Out):
+    text: str
+    weight: int
+    facts: dict[str, Any]
+
+
+class CauseRef(_Out):
+    id: str
+    title: str
+    score: int
+
+
 class Advice(_Out):
     rank: int
     strategy: str
@@ -75,6 +88,11 @@ class Advice(_Out):
     title: str
     score: int
     severity: Literal[SEVERITIES]  # type: ignore[valid-type]
+    cause: CauseRef  # the cause this fix treats that the evidence points at most
+    addresses: list[str]  # the present problems that cause explains; empty: general advice
+    evidence_for: list[Evidence]
+    evidence_against: list[Evidence]
+    code_note: Optional[str] = None  # says so when the code shown is not for the framework asked
     why: list[Reason]
     do: str
     code: dict[str, str]
@@ -103,13 +121,30 @@ class Detected(_Out):
     evidence: str
 
 
+class Problem(_Out):
+    id: str
+    kind: Literal[PROBLEM_KINDS]  # type: ignore[valid-type]
+    text: str
+
+
+class Cause(_Out):
+    id: str
+    title: str
+    score: int
+    explains: list[str]
+    evidence: list[Evidence]
+
+
 class Report(_Out):
     setup: dict[str, Any]
     facts: dict[str, Any]
+    problems: list[Problem]  # what the advice addresses: declared symptoms and concerns, revealed problems
+    causes: list[Cause]  # the differential: causes of those problems, most likely first
     advice: list[Advice]
     dropped: list[Dropped]
     missing: list[Missing]
     detected: Optional[list[Detected]] = None
+    findings: Optional[list[dict[str, Any]]] = None  # advisor check's findings in the training code (--script)
     explain: Optional[list[dict[str, Any]]] = None
 
 

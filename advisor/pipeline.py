@@ -33,12 +33,21 @@ class Advised:
 
 
 def advise(setup: Mapping[str, Any], *, log: str | Path | None = None, rules: Iterable[str | Path] = (),
-           top: int | None = None, explain: bool = False) -> Advised:
-    """The report for a raw setup, with the symptoms found in `log` (a training log's path) added.
+           script: Iterable[str | Path] = (), top: int | None = None, explain: bool = False) -> Advised:
+    """The report for a raw setup, with the symptoms found in `log` (a training log's path) added and the
+    facts and findings read from the training code at `script` (paths; never imported or run).
 
-    Raises InputError for a bad setup value or log, RuleError for a bad rule file.
+    What the setup states overrides what the code says. Raises InputError for a bad setup value, log or
+    script, RuleError for a bad rule file.
     """
     normalized = fields.normalize_setup(dict(setup))
+    findings = None
+    scripts = [Path(p) for p in script]
+    if scripts:
+        from advisor import script as code
+
+        from_code, findings = code.read_script(scripts)
+        normalized = fields.normalize_setup({**from_code, **normalized})
     analysis = None
     if log is not None:
         from advisor import logs
@@ -46,7 +55,8 @@ def advise(setup: Mapping[str, Any], *, log: str | Path | None = None, rules: It
         analysis = logs.analyze(log)
         normalized = logs.merge_symptoms(normalized, analysis)
     book = rulebook_for(rules)
-    report = engine.run(book, normalized, explain=explain, detected=analysis.detected() if analysis else None)
+    report = engine.run(book, normalized, explain=explain, detected=analysis.detected() if analysis else None,
+                        findings=findings)
     fired = report["advice"]
     report["advice"] = fired[:top] if top else fired
     return Advised(report, fired, book, analysis)

@@ -12,7 +12,8 @@ The README's fenced code blocks run in order, in one scratch folder, at 80 colum
   it (a stand-in for the reader's training loop: a line saying so, then the code); a ```text block
   right after it, under an `<!-- output -->` comment, is what it printed.
 - ```yaml starting with a `# PATH` line: written to PATH; a GitHub workflow (PATH under .github/workflows)
-  is also parsed and its `advisor` steps run.
+  is also parsed and its `advisor` steps run. A ```python block starting with `# PATH.py` is written too,
+  not run: a training script the next examples read.
 - ```sh under a `<!-- command NAME -->` comment: an install command, run on a fresh machine by .ci/run.
 
 Any other code block, indented ones included, is an error: an example that nothing runs goes stale.
@@ -236,6 +237,9 @@ def run(text: str, root: Path) -> Run:
         kind = block.note[0] if block.note else None
         if block.lang == "console":
             replaced[block.first] = (block.last, _console(result, sandbox, block))
+        elif block.lang == "python" and block.body and re.match(r"# [\w./-]+\.py\s*$", block.body[0]):
+            _write_file(sandbox, block)
+            # a script the next examples read (`advisor check train.py`), not one to run
         elif block.lang == "python":
             printed = _python(result, sandbox, block)
             continue

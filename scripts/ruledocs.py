@@ -44,7 +44,7 @@ def _rendered(book, rule, setup: dict[str, Any]) -> dict[str, Any]:
     from advisor.rulebook import loader
     from advisor.setup import fields
 
-    report = engine.run(loader.Rulebook(book.strategies, (rule,)), fields.normalize_setup(setup))
+    report = engine.run(loader.Rulebook(book.strategies, (rule,), book.diagnosis), fields.normalize_setup(setup))
     return report["advice"][0]
 
 
@@ -54,6 +54,7 @@ def _source_path(rule) -> str:
 
 
 def page(book, rule) -> str:
+    from advisor.render import catalog
     from advisor.rulebook import loader
 
     strategy = book.strategies[rule.strategy]
@@ -61,14 +62,16 @@ def page(book, rule) -> str:
     example = rule.examples["fires"][0]
     item = _rendered(book, rule, example)
     out = [GENERATED, "", f"# {rule.id}: {item['title']}", "",
-           f"| topic | strategy | severity | priority | rule file |", "|---|---|---|---|---|",
+           f"| topic | strategy | severity | treats | cost | rule file |", "|---|---|---|---|---|---|",
            f"| [{topic}](README.md#{topic}) | `{rule.strategy}`: {strategy.title} | {rule.severity} | "
-           f"{rule.priority} | [{_source_path(rule)}](../../{_source_path(rule)}) |", "",
+           f"{catalog.treats_text(book.treats(rule))} | {book.cost(rule)} | "
+           f"[{_source_path(rule)}](../../{_source_path(rule)}) |", "",
            "## What it does", "", _prose(rule.do), "",
            "## When it fires", "", _fenced(rule.condition.source.strip(), "python")]
-    if rule.boosts:
-        out += ["It ranks higher when:", ""]
-        out += [f"- `{' '.join(b.condition.source.split())}`: {b.add:+d}" for b in rule.boosts]
+    if rule.evidence or rule.contra:
+        out += ["Besides its causes' evidence (rules/causes.yaml), it ranks by:", ""]
+        out += [f"- `{catalog.evidence_text(e)}`" for e in rule.evidence]
+        out += [f"- {c.effect} when `{' '.join(c.condition.source.split())}`: {c.says.strip()}" for c in rule.contra]
         out.append("")
     out += ["## Why", "", _prose(rule.why), "", f"Strategy `{rule.strategy}`: {strategy.description.strip()}", ""]
     out += ["## Example", "", "A setup on which it fires (`advisor diagnose --setup advisor.yaml`):", "",

@@ -41,9 +41,14 @@ def _field_values(field: fields.Field) -> st.SearchStrategy:
         return _VALUES[field.name]
     if field.kind == "bool":
         return st.booleans()
-    if field.kind == "int":
-        return st.integers(1, 4096)
-    return st.sampled_from(field.choices)
+    if field.kind == "int":  # within the field's own bounds, at most 4096: counts people type
+        return st.integers(int(field.minimum if field.minimum is not None else 1),
+                           int(min(field.maximum if field.maximum is not None else 4096, 4096)))
+    if field.kind == "number":
+        return _numberish(field.minimum or 0.0, min(field.maximum or 1e3, 1e3))
+    if field.kind == "set":
+        return st.lists(st.sampled_from(field.choices), max_size=4)
+    return st.sampled_from(field.choices or field.examples)
 
 
 setups = st.fixed_dictionaries(

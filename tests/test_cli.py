@@ -28,7 +28,7 @@ def test_example_command_ranks_class_weighting_with_right_numbers(run_json):
 def test_terminal_output_shows_title_why_and_code(run_cli):
     code, out, _ = run_cli("diagnose", "--gpu-mem", "8", "--imbalance", "1:20")
     assert code == 0
-    assert "Weight the loss" in out and "minority 4.8%" in out and "CrossEntropyLoss" in out
+    assert "Weight the loss" in out and "minority 4.76%" in out and "CrossEntropyLoss" in out
 
 
 def test_markdown_report(run_cli):

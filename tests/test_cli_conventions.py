@@ -48,8 +48,8 @@ def test_a_bare_group_prints_its_help_and_exits_0(run_cli, prefix):
 
 
 def test_shell_completion_is_offered(run_cli, monkeypatch):
-    code, out, _ = run_cli("--show-completion", "bash")
-    assert code == 0 and "_advisor_completion" in out
+    code, out, err = run_cli("--show-completion", "bash")
+    assert code == 0 and "_advisor_completion" in out, (code, out, err)
     # what the installed script asks: the words so far, and the completions
     monkeypatch.setenv("_ADVISOR_COMPLETE", "complete_bash")
     monkeypatch.setenv("COMP_WORDS", "advisor diagnose --form")

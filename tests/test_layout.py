@@ -93,15 +93,17 @@ def test_every_severity_table_covers_exactly_the_severities():
     from advisor.cli.diagnose import Severity
     from advisor.rank import engine
     from advisor.render import github, sarif, terminal
-    from advisor.vocabulary import SEVERITIES
+    from advisor.vocabulary import SEVERITIES, SEVERITY_RANK
 
-    tables = {"engine.SEVERITY_BASE": engine.SEVERITY_BASE, "terminal": terminal._SEVERITY_STYLE,
+    # the ranking breaks ties of evidence on severity through the vocabulary's own table, not a copy
+    assert engine.SEVERITY_RANK is SEVERITY_RANK
+    tables = {"engine.SEVERITY_RANK": engine.SEVERITY_RANK, "terminal": terminal._SEVERITY_STYLE,
               "sarif.LEVEL": sarif.LEVEL, "sarif.PROBLEM_SEVERITY": sarif.PROBLEM_SEVERITY,
               "github.COMMAND": github.COMMAND, "--fail-on": {s.value: s for s in Severity}}
     for name, table in tables.items():
         assert tuple(table) == SEVERITIES, name
-    # a more severe rule starts from a higher score
-    assert [engine.SEVERITY_BASE[s] for s in SEVERITIES] == sorted(engine.SEVERITY_BASE.values(), reverse=True)
+    # of two items equal in evidence, the more severe ranks first
+    assert sorted(reversed(SEVERITIES), key=engine.SEVERITY_RANK.__getitem__) == list(SEVERITIES)
 
 
 def test_the_engine_falls_back_only_between_frameworks_of_the_field_table():

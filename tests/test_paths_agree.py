@@ -53,7 +53,17 @@ _INVALID_BY_KIND = {
     "str": ["bogus-value"],
     "set": [["bogus-symptom"], ["nan-loss", "not-a-symptom"]],
 }
+# the other numbers (a loss, an accuracy, a count of workers) may be 0 or unbounded: only what no bound allows
+_INVALID_ANY_BOUNDS = {"int": ["-3", "abc", "0.5", "nan"], "number": ["nan", "-8", "lots", "inf"]}
 _INVALID = {"class_counts": ["5", "a,b"], "zero_stage": ["4"]}
+
+
+def _invalid(field: fields.Field) -> list:
+    if field.key in _INVALID:
+        return _INVALID[field.key]
+    if field.key not in _VALID and field.kind in _INVALID_ANY_BOUNDS:
+        return _INVALID_ANY_BOUNDS[field.kind]
+    return _INVALID_BY_KIND[field.kind]
 
 
 def _valid(field: fields.Field) -> st.SearchStrategy:
@@ -61,12 +71,23 @@ def _valid(field: fields.Field) -> st.SearchStrategy:
         return _VALID[field.key]
     if field.kind == "bool":
         return st.booleans()
-    choices = st.sampled_from(field.choices)
-    return st.one_of(choices, choices.map(str.upper))  # choices are case-insensitive
+    if field.kind == "int":  # within the field's own bounds
+        return _number_forms(int(field.minimum if field.minimum is not None else 1),
+                             int(min(field.maximum if field.maximum is not None else 4096, 4096)))
+    if field.kind == "number":  # a bound may be exclusive (an accuracy above 0): keep off it
+        low = field.minimum if field.minimum is not None else 0.0
+        return st.floats(low, min(field.maximum if field.maximum is not None else 1e3, 1e3), exclude_min=True,
+                         exclude_max=field.maximum is not None)
+    if field.kind == "set":
+        return st.lists(st.sampled_from(field.choices), max_size=3)
+    # a closed vocabulary, or an open one (model and card names outside the catalog are read too) by its examples
+    choices = st.sampled_from(field.choices or field.examples)
+    return st.one_of(choices, choices.map(str.upper))  # names are case-insensitive
 
 
-_invalid_entry = st.sampled_from([f for f in FIELDS.values() if f.kind != "bool"]).flatmap(
-    lambda f: st.sampled_from(_INVALID.get(f.key, _INVALID_BY_KIND[f.kind])).map(lambda v: (f.key, v)))
+# a value refused whatever the rest of the setup says: an open vocabulary (a model name) refuses no name
+_invalid_entry = st.sampled_from([f for f in FIELDS.values() if f.kind != "bool" and (f.kind != "str" or f.choices)]
+                                 ).flatmap(lambda f: st.sampled_from(_invalid(f)).map(lambda v: (f.key, v)))
 # a valid setup; one time in four, one of its values replaced by one that is refused
 setups = st.tuples(st.fixed_dictionaries({}, optional={key: _valid(f) for key, f in FIELDS.items()}),
                    st.integers(0, 3), _invalid_entry

@@ -8,16 +8,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor.rulebook import loader as rulebook, templates, yamlfile
+from advisor.rulebook import diagnosis, loader as rulebook, templates, yamlfile
 from advisor.errors import RuleError
 
 from .test_rulebook import GOOD
 
-STRATEGIES = rulebook.load_strategies(rulebook.builtin_dir() / rulebook.STRATEGY_FILE)[0]
+CAUSES = rulebook.load_diagnosis(rulebook.builtin_dir() / diagnosis.CAUSE_FILE)[0].causes
+STRATEGIES = rulebook.load_strategies(rulebook.builtin_dir() / rulebook.STRATEGY_FILE, CAUSES)[0]
 
 
 def errors_of(path):
-    return rulebook.load_rule_file(path, STRATEGIES)[1]
+    return rulebook.load_rule_file(path, STRATEGIES, CAUSES)[1]
 
 
 def load(tmp_path, text, name="team.yaml"):
@@ -66,10 +67,44 @@ def test_a_condition_too_large_to_compile_safely_is_refused(tmp_path, condition,
     refused(tmp_path, with_when(condition), message)
 
 
+def with_evidence(weight, when="imbalance_ratio >= 10"):
+    return GOOD.replace("    why:", f"    evidence:\n      - when: {when}\n        weight: {weight}\n    why:")
+
+
+def with_contra(effect, when="imbalance_ratio >= 10"):
+    return GOOD.replace("    why:", f"    contra:\n      - when: {when}\n        says: already done\n        effect: {effect}\n    why:")
+
+
 def test_a_giant_integer_in_yaml_is_refused_with_its_line(tmp_path):
-    line = refused(tmp_path, GOOD.replace("priority: 30", "priority: " + "1" * 5000), "a number of 5000 characters",
-                   rule=False)
-    assert "team.yaml:6:" in line
+    line = refused(tmp_path, with_evidence("1" * 5000), "a number of 5000 characters", rule=False)
+    assert "team.yaml:10:" in line  # the weight's line
+
+
+WEIGHT = "evidence 1: each item is {when: condition, weight: whole number -5..5 but not 0, says: text}"
+
+
+@pytest.mark.parametrize("text, message, line", [
+    (with_evidence(0), WEIGHT, 9),  # a weight of 0 says nothing: refused, not ignored
+    (with_evidence(6), WEIGHT, 9),
+    (with_evidence(-6), WEIGHT, 9),
+    (with_evidence(1.5), WEIGHT, 9),
+    (with_evidence("true"), WEIGHT, 9),
+    (with_evidence(2, "maybe(imbalance_ratio >= 10)"), "evidence 1: evidence speaks of known facts only; maybe() "
+                                                      "and known() are not allowed here", 9),
+    (with_evidence(2, "known(lr)"), "maybe() and known() are not allowed here", 9),
+    (with_contra("drop", "maybe(lr > 0.1)"), "contra 1: evidence speaks of known facts only", 9),
+    (with_contra("boost"), "contra 1: each item is {when: condition, says: text, effect: drop or demote}", 9),
+    (GOOD.replace("    why:", "    treats: {class-imbalanse: direct}\n    why:"),
+     "treats: unknown cause 'class-imbalanse'; did you mean 'class-imbalance'? (the causes are in causes.yaml)", 8),
+    (GOOD.replace("    why:", "    treats: {class-imbalance: strongly}\n    why:"),
+     "treats.class-imbalance must be one of direct, partial, indirect", 8),
+    (GOOD.replace("    why:", "    treats: {}\n    why:"), "treats must map cause ids to direct, partial, indirect", 8),
+    (GOOD.replace("cost: low", "cost: free"), "cost must be one of low, medium, high", 6),
+], ids=["weight 0", "weight 6", "weight -6", "weight 1.5", "weight true", "maybe in evidence", "known in evidence",
+        "maybe in contra", "bad effect", "unknown cause", "bad directness", "no cause", "bad cost"])
+def test_a_bad_ranking_key_is_one_line_naming_file_line_and_rule(tmp_path, text, message, line):
+    shown = refused(tmp_path, text, message)
+    assert shown.startswith(f"{rulebook.display_path(tmp_path / 'team.yaml')}:{line} [TST001]: ")
 
 
 def test_deep_yaml_nesting_is_refused(tmp_path):
@@ -122,12 +157,12 @@ def test_every_problem_of_a_rule_is_reported(tmp_path):
     assert {e.line for e in errors if "when:" in e.message} == {7}  # the line of `when`
 
 
-def test_a_bad_boost_is_reported_with_its_own_line(tmp_path):
-    text = GOOD.replace("    why:", "    boost:\n      - when: imbalance_ratio >= 20\n        add: 5\n"
-                                   "      - when: imbalanse_ratio >= 30\n        add: 1000\n    why:")
+def test_a_bad_evidence_item_is_reported_with_its_own_line_and_every_problem(tmp_path):
+    text = GOOD.replace("    why:", "    evidence:\n      - when: imbalance_ratio >= 20\n        weight: 2\n"
+                                   "      - when: imbalanse_ratio >= 30\n        weight: 1000\n    why:")
     errors = load(tmp_path, text)
-    assert [(e.line, e.message.split(":")[0]) for e in errors] == [(11, "boost 2"), (11, "boost 2")]
-    assert "whole number -40..40" in str(errors[0]) and "unknown fact 'imbalanse_ratio'" in str(errors[1])
+    assert [(e.line, e.message.split(":")[0]) for e in errors] == [(11, "evidence 2"), (11, "evidence 2")]
+    assert "whole number -5..5 but not 0" in str(errors[0]) and "unknown fact 'imbalanse_ratio'" in str(errors[1])
 
 
 def test_the_validation_summary_agrees_in_number(tmp_path):
@@ -200,7 +235,7 @@ def test_hostile_conditions_and_templates_are_refused_naming_the_rule(tmp_path_f
     _check(errors, path)
     assert all("[TST001]" in str(e) for e in errors)
     if not errors:  # it loaded: its templates render and its condition evaluates on hostile facts
-        rule = rulebook.load_rule_file(path, STRATEGIES)[0][0]
+        rule = rulebook.load_rule_file(path, STRATEGIES, CAUSES)[0][0]
         for facts in ({}, {"imbalance_ratio": 1e308, "lr": 10**400, "gpu_count": 10**30, "class_ratio": "1:20",
                            "class_weight_minority": 1e308}):
             rule.condition.evaluate(facts)
@@ -214,6 +249,7 @@ def test_the_documented_limits_are_the_loaders():
     for shown in (f"{yamlfile.MAX_DEPTH} levels; a number literal {yamlfile.MAX_NUMBER_CHARS} characters",
                   f"{rulebook.CONDITION.chars:,} characters, nested {rulebook.CONDITION.depth} deep",
                   f"up to {rulebook.CONDITION.magnitude:g} in size", f"| {rulebook.TEXT_CHARS:,} characters |",
-                  f"precision | {rulebook.FORMAT_PRECISION} |", f"| {rulebook.BOOSTS[0]}..{rulebook.BOOSTS[-1]} |",
+                  f"precision | {rulebook.FORMAT_PRECISION} |",
+                  f"| {diagnosis.WEIGHTS[0]}..{diagnosis.WEIGHTS[-1]}, not 0 |",
                   f"N at most {rulebook.FORMAT_PRECISION}"):
         assert shown in readme, shown

@@ -14,7 +14,7 @@ rules:
     title: Weight the loss
     strategy: class-weighting
     severity: high
-    priority: 30
+    cost: low
     when: imbalance_ratio >= 4
     why: Ratio {{class_ratio}}.
     do: Use {{class_weight_minority:.3g}}.
@@ -46,7 +46,11 @@ BAD = {
     "wrong type": (("imbalance_ratio >= 4", "symptoms > 3"), "cannot compare set with number"),
     "unknown strategy": (("class-weighting", "class-weights"), "unknown strategy 'class-weights'; did you mean"),
     "bad severity": (("severity: high", "severity: critical"), "severity must be one of"),
-    "priority type": (("priority: 30", "priority: high"), "'priority' must be a whole number"),
+    "cost type": (("cost: low", "cost: [low]"), "'cost' must be low, medium or high"),
+    "bad cost": (("cost: low", "cost: cheap"), "cost must be one of low, medium, high"),
+    "replaced priority": (("cost: low", "priority: 30"), "'priority' is no longer part of the rule format"),
+    "replaced boost": (("    why:", "    boost:\n      - when: imbalance_ratio >= 20\n        add: 5\n    why:"),
+                       "'boost' is no longer part of the rule format: a boost became `evidence"),
     "missing key": (("    why: Ratio {{class_ratio}}.\n", ""), "missing 'why'"),
     "unknown key": (("    sources: [12]", "    sources: [12]\n    sauces: [1]"), "unknown key 'sauces'"),
     "bad id": (("TST001", "tst-1"), "id 'tst-1' must be"),
@@ -59,7 +63,11 @@ BAD = {
     "example not a map": (('fires: [{class_ratio: "1:20"}]', 'fires: ["1:20"]'), "at least one 'fires' setup"),
     "no silent example": (('      silent: [{class_ratio: "1:2"}]\n', ""), "at least one 'silent'"),
     "python tag": (("title: Weight the loss", "title: !!python/object/apply:os.system [ls]"), "YAML tags are not allowed"),
-    "custom tag": (("priority: 30", "priority: !int 30"), "YAML tags are not allowed"),
+    "evidence type": (("    why:", "    evidence: {when: imbalance_ratio >= 10}\n    why:"),
+                      "'evidence' must be a list of {when, weight, says}"),
+    "contra type": (("    why:", "    contra: demote\n    why:"), "'contra' must be a list of {when, says, effect"),
+    "treats type": (("    why:", "    treats: [class-imbalance]\n    why:"), "'treats' must be a map of cause id"),
+    "custom tag": (("cost: low", "cost: !str low"), "YAML tags are not allowed"),
     "alias": (("    title: Weight the loss", "    title: &t Weight the loss\n    do2: *t"), "anchors and aliases"),
 }
 
@@ -122,11 +130,11 @@ def test_parsed_rule_files_are_cached_and_a_changed_file_is_read_again(tmp_path,
     assert load(tmp_path, GOOD) == []
     assert any("TST001" in p.read_text() for p in (tmp_path / "cache").glob("*.json"))
     assert load(tmp_path, GOOD) == []  # from the cache
-    errors = load(tmp_path, GOOD.replace("priority: 30", "priority: 31\n    sauce: 1"))
+    errors = load(tmp_path, GOOD.replace("cost: low", "cost: medium\n    sauce: 1"))
     assert "unknown key 'sauce'" in str(errors[0])
     for cached in (tmp_path / "cache").glob("*.json"):
         cached.write_text("{not json")
-    assert "unknown key 'sauce'" in str(load(tmp_path, GOOD.replace("priority: 30", "priority: 31\n    sauce: 1"))[0])
+    assert "unknown key 'sauce'" in str(load(tmp_path, GOOD.replace("cost: low", "cost: medium\n    sauce: 1"))[0])
 
 
 def test_an_unwritable_cache_does_not_stop_loading(tmp_path, monkeypatch):
@@ -136,7 +144,7 @@ def test_an_unwritable_cache_does_not_stop_loading(tmp_path, monkeypatch):
     assert load(tmp_path, GOOD) == []
 
 
-def test_explain_shows_the_condition_as_a_tree_and_each_boost_apart(tmp_path):
+def test_explain_shows_the_condition_as_a_tree_then_the_cause_and_each_piece_of_evidence(tmp_path):
     from rich.console import Console
 
     from advisor.rank import engine
@@ -144,23 +152,34 @@ def test_explain_shows_the_condition_as_a_tree_and_each_boost_apart(tmp_path):
     from advisor.setup import fields
 
     text = GOOD.replace("when: imbalance_ratio >= 4", "when: imbalance_ratio >= 4 and not imbalance_ratio < 4").replace(
-        "    why:", "    boost:\n      - when: imbalance_ratio >= 10\n        add: 5\n"
-                   "      - when: imbalance_ratio >= 50\n        add: 3\n    why:")
-    load(tmp_path, text)
+        "    why:", "    evidence:\n"
+                   "      - when: imbalance_ratio >= 10\n        weight: 2\n        says: ratio {{imbalance_ratio:.0f}} is far past 4\n"
+                   "      - when: imbalance_ratio >= 50\n        weight: 3\n"
+                   "    contra:\n"
+                   "      - when: imbalance_ratio >= 15\n        says: weights were tried\n        effect: demote\n"
+                   "      - when: imbalance_ratio >= 90\n        says: hopeless\n        effect: drop\n    why:")
+    assert load(tmp_path, text) == []
     book, _ = rulebook.load_rulebook([tmp_path / "team.yaml"])
     report = engine.run(book, fields.normalize_setup({"class_ratio": "1:20"}), explain=True)
     entry = next(e for e in report["explain"] if e["rule"] == "TST001")
     assert entry["fired"] is True and entry["when"]["op"] == "and"
     assert entry["when"]["parts"][1]["op"] == "not" and entry["when"]["parts"][1]["result"] is True
-    assert [(b["test"], b["added"]) for b in entry["boosts"]] == [("imbalance_ratio >= 10", 5),
-                                                                  ("imbalance_ratio >= 50", 0)]
+    own = [(e["text"], e["weight"]) for e in entry["evidence"] if e["text"] in ("ratio 20 is far past 4",
+                                                                                  "weights were tried", "hopeless")]
+    assert own == [("ratio 20 is far past 4", 2), ("weights were tried", -engine.DEMOTION)]  # what held, nothing else
+    assert not any("imbalance_ratio >= 50" in e["text"] for e in entry["evidence"])
+    assert entry["tier"] == 0 and entry["cause"] in {c["id"] for c in report["causes"]}  # the skewed classes' cause
+    item = next(a for a in report["advice"] if "TST001" in a["rules"])  # merged with the built-in class weighting
+    assert item["score"] >= entry["score"]
     console = Console(width=200, record=True, color_system=None)
     explain.show([entry], console)
     lines = console.export_text().splitlines()
     assert "    when ✓ all of" in lines
     assert "        ✓ not" in lines and any(line.startswith("            ✗ imbalance_ratio < 4") for line in lines)
-    assert any(line.startswith("    boost +5: ✓ imbalance_ratio >= 10") for line in lines)
-    assert any(line.startswith("    boost +0 of +3: ✗ imbalance_ratio >= 50") for line in lines)
+    assert f"    cause {entry['cause']}, addresses a present problem: score {entry['score']}" in lines
+    assert "        for +2: ratio 20 is far past 4" in lines
+    assert f"        against -{engine.DEMOTION}: weights were tried" in lines
+    assert not any("hopeless" in line or "boost" in line for line in lines)
 
 
 # ------------------------------------------------------------------ layout of the built-in rules
@@ -218,3 +237,21 @@ def test_a_team_folder_is_read_flat_or_nested_and_skips_hidden_folders(tmp_path)
     assert errors == [] and book.get("TST001") and book.get("TST002").file.endswith("deep.yml")
     checked, problems = rulebook.validate([team])
     assert sorted(r.id for r in checked) == ["TST001", "TST002"] and problems == []
+
+
+def test_the_worked_ranking_example_of_the_rules_guide_holds():
+    """rules/README.md, "Ranking": the numbers of its worked example are the engine's."""
+    from advisor import pipeline
+
+    setup = {"gpu": "t4", "precision": "fp16", "model": "bert-base", "lr": 3e-5, "symptoms": ["nan-loss"]}
+    report = pipeline.advise(setup).report
+    causes = {c["id"]: c["score"] for c in report["causes"]}
+    assert (causes["fp16-overflow"], causes["data-bug"], causes["unbounded-gradients"], causes["lr-too-high"]) \
+        == (6, 2, 2, 1)
+    first, second, third = report["advice"][:3]
+    assert (first["rule"], first["score"]) == ("STB022", 9)
+    assert {second["strategy"], third["strategy"]} == {"check-data-pipeline", "gradient-clipping"}
+    assert second["score"] == third["score"] == 4
+    faster = pipeline.advise({**setup, "lr": 1e-3}).report
+    assert [(a["rule"], a["score"]) for a in faster["advice"][:2]] == [("STB007", 9), ("STB022", 9)]
+    assert {c["id"]: c["score"] for c in faster["causes"]}["lr-too-high"] == 7

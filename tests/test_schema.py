@@ -42,7 +42,8 @@ def test_rule_files_validate_against_the_rule_schema():
     from advisor.rulebook import loader as rulebook, yamlfile
 
     validator = jsonschema.Draft7Validator(schema.rules_schema())
-    files = rulebook.rule_files(rulebook.builtin_dir())
+    code_rules = rulebook.builtin_dir() / rulebook.CODE_FOLDER  # `advisor check`'s format, not this schema's
+    files = [p for p in rulebook.rule_files(rulebook.builtin_dir()) if code_rules not in p.parents]
     assert files
     for path in files:
         errors = list(validator.iter_errors(yamlfile.load(path.read_text(encoding="utf-8"))))

@@ -33,7 +33,7 @@ def test_flags_spellings_and_aliases():
     ({"class_ratio": "1:0"}, "class_ratio", "minority:majority"),
     ({"symptoms": ["foo"]}, "symptoms", "use one of"),
     ({"precision": "fp61"}, "precision", "did you mean 'fp16'"),
-    ({"gpu": "rtx9999"}, "gpu", "use one of"),
+    ({"gpu": "rtx9999"}, "gpu", "give gpu_mem_gb too"),
     ({"num_classes": 1}, "num_classes", "minimum of 2"),
     ({"lr": "fast"}, "lr", "positive number"),
     ({"pretrained": "maybe"}, "pretrained", "true or false"),

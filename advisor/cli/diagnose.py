@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import typer
 
-from advisor.cli.core import SETUP_FILE, _load_setup, _with_setup_options, app
+from advisor.cli.core import CONFIG_FILE, SETUP_FILE, _load_setup, _with_setup_options, app
 from advisor.errors import AdvisorError
 from advisor.files import shown
 from advisor.vocabulary import SEVERITIES, at_or_above
@@ -46,6 +46,7 @@ def _append_job_summary(path: Path, markdown: str) -> None:
 def diagnose(
     setup_values: dict,
     setup: Optional[Path] = SETUP_FILE,
+    config: Optional[Path] = CONFIG_FILE,
     rules: list[Path] = typer.Option([], "--rules", help="extra folder or file of rules (repeatable)"),
     format: ReportFormat = typer.Option(ReportFormat.terminal, "--format", "-f", help="output format"),
     top: Optional[int] = typer.Option(None, "--top", min=1, metavar="N", help="show the N best items"),
@@ -58,14 +59,18 @@ def diagnose(
                                             "Lightning/Keras CSV, CSV, JSON Lines, TensorBoard)"),
     plot: Optional[Path] = typer.Option(None, "--plot", metavar="FILE",
                                         help="with --log: write the loss curve to FILE.png|.svg|.html"),
+    script: list[Path] = typer.Option([], "--script", metavar="FILE",
+                                      help="training script(s) to read setup facts and code bugs from "
+                                           "(parsed, never run; the flags and the setup file override it)"),
 ) -> None:
     """Rank advice for a training setup."""
     from advisor import pipeline
 
     if plot is not None and log is None:
         raise AdvisorError("--plot: draws the curve of a training log; give the log with --log PATH")
-    normalized, rule_paths = _load_setup(setup, setup_values, rules)
-    advised = pipeline.advise(normalized, log=log, rules=rule_paths, top=top, explain=explain)
+    loaded = _load_setup(setup, setup_values, rules, config)
+    normalized, rule_paths, used = loaded.setup, loaded.rules, loaded.path
+    advised = pipeline.advise(normalized, log=log, rules=rule_paths, script=script, top=top, explain=explain)
     report, book, analysis = advised.report, advised.book, advised.analysis
     fired = advised.fired  # --fail-on judges every item, not only the --top shown
     if plot is not None:
@@ -81,7 +86,6 @@ def diagnose(
         from advisor.render import ci, github
         from advisor.setup import setupfile
 
-        used = setup or setupfile.discover(Path.cwd())  # the setup file _load_setup read
         location = ci.Location(setupfile.uri(used), setupfile.key_lines(used)) if used else None
         summary = os.environ.get("GITHUB_STEP_SUMMARY") if format is ReportFormat.github else None
         if summary:  # written first: a failed write is never preceded by annotations that point to it

@@ -1,17 +1,24 @@
-"""Evaluate rules on facts, merge by strategy, drop conflicts, rank, and name missing facts.
+"""Evaluate rules on facts, weigh the evidence, merge by strategy, drop conflicts, rank, ask.
 
-Score of one fired rule (documented in rules/README.md):
+A rule's `when` decides whether its fix applies to this setup at all; it never adds score.
+What orders the fixes is the diagnosis (advisor/rank/diagnose.py): the present problems, the
+causes that explain them, and the evidence of the known facts for and against each cause. The
+score of a fired rule (rules/README.md, "Ranking", has a worked example):
 
-    severity base (high 30, medium 15, low 0)
-  + priority     (0..40, the rule's place among fixes for the same problem)
-  + boosts       (conditional adds: how strongly this setup calls for it)
-  + specificity  (2 per condition atom that held, at most 10)
+    the best cause it treats among those that explain a present problem:
+        cause score + directness (direct 2, partial 1, indirect 0)
+  + its own evidence (weights of the rule's `evidence` items that hold)
+  - cost (low 0, medium 1, high 2)
+  - 3 for each contraindication that holds with `effect: demote`, and when the fix is already
+    in use or was tried (`tried`)
 
-Rules recommending the same strategy merge into one item that keeps every
-reason; it scores as its best rule plus 3 per further supporting rule (at
-most +9). Items are ranked by score, then severity, then strategy id, so the
-order is deterministic. Of two conflicting strategies the lower-ranked one is
-dropped, with the reason.
+Items that address a present problem (tier 0) rank above all that do not (tier 1, scored with
+the causes' evidence but no prior). Within a tier: score, then the score of its cause (the likelier
+cause is checked first), the number of evidence items for it, severity and cost; the strategy id
+only orders items equal in all of these. A
+contraindication with `effect: drop` removes the item, with its reason, into `dropped`. Rules
+recommending the same strategy merge into one item that keeps every reason. Of two conflicting
+strategies the lower-ranked one is dropped, with the reason.
 """
 
 from __future__ import annotations
@@ -19,15 +26,14 @@ from __future__ import annotations
 from typing import Any, Collection
 
 from advisor.facts import derive as facts_mod
+from advisor.rank import diagnose, questions
+from advisor.rank.diagnose import Belief, Weighed
 from advisor.setup import fields
-from advisor.rulebook import templates
+from advisor.rulebook import diagnosis, templates
 from advisor.rulebook.loader import Rule, Rulebook
-from advisor.vocabulary import SEVERITIES, SEVERITY_RANK
+from advisor.vocabulary import SEVERITY_RANK
 
-SEVERITY_BASE = dict(zip(SEVERITIES, (30, 15, 0)))  # what a fired rule's score starts from
-SPECIFICITY_PER_ATOM, SPECIFICITY_MAX = 2, 10
-MERGE_BONUS, MERGE_MAX = 3, 9
-MISSING_LIMIT = 3
+DEMOTION = 3  # what a contraindication that demotes, or a fix already tried, takes off
 # Code shown for a framework that has none of its own.
 FRAMEWORK_FALLBACK = {"tensorflow": "keras", "lightning": "pytorch", "huggingface": "pytorch"}
 
@@ -46,28 +52,96 @@ def _shown(name: str, value: Any) -> Any:
     return _plain(field.plain(value) if field is not None else value)
 
 
-def _code(rule: Rule, facts: dict[str, Any], framework: str | None) -> dict[str, str]:
-    order = list(rule.code)
+FRAMEWORK_NAMES = {"pytorch": "PyTorch", "lightning": "Lightning", "huggingface": "Hugging Face",
+                   "keras": "Keras", "sklearn": "scikit-learn", "tensorflow": "TensorFlow"}
+
+
+def code_note(code: dict[str, str], framework: str | None) -> str | None:
+    """Says so when the code shown first is not for the framework the user named; None when it is."""
+    if not framework or not code or framework in code:
+        return None
+    shown = next(iter(code))
+    return (f"no {FRAMEWORK_NAMES.get(framework, framework)} code for this rule; "
+            f"{FRAMEWORK_NAMES.get(shown, shown)} code shown")
+
+
+def _preferred(code: dict[str, str], framework: str | None) -> dict[str, str]:
+    """The framework asked first, then its fallback, then the rest in the rule's order."""
+    order = list(code)
     if framework:
         preferred = [framework, FRAMEWORK_FALLBACK.get(framework)]
-        order = [f for f in preferred if f in rule.code] + [f for f in order if f not in preferred]
-    return {fw: templates.render(rule.code[fw], facts).rstrip() + "\n" for fw in order}
+        order = [f for f in preferred if f in code] + [f for f in order if f not in preferred]
+    return {fw: code[fw] for fw in order}
 
 
-def _fire(rule: Rule, facts: dict[str, Any], framework: str | None, trace) -> dict[str, Any]:
+def _code(rule: Rule, facts: dict[str, Any], framework: str | None) -> dict[str, str]:
+    return {fw: templates.render(text, facts).rstrip() + "\n" for fw, text in _preferred(rule.code, framework).items()}
+
+
+class Scored:
+    """A rule as the ranking sees it on this setup: its score and the reasons, before rendering."""
+
+    def __init__(self, rule: Rule, book: Rulebook, facts: dict[str, Any], beliefs: dict[str, Belief],
+                 problems: dict[str, diagnosis.Problem]) -> None:
+        self.rule = rule
+        treats = book.treats(rule)
+        causes = [(beliefs[cid], directness) for cid, directness in treats.items() if cid in beliefs]
+        addressing = [(b, d) for b, d in causes if b.problems]
+        self.tier = 0 if addressing else 1
+        best, directness = max(addressing or causes, key=lambda bd: (bd[0].score + diagnosis.DIRECTNESS[bd[1]],
+                                                                      len(bd[0].held)))
+        self.cause = best
+        own, self.undecided = diagnose.weigh(rule.evidence, facts)
+        self.demoted: list[Weighed] = []
+        self.dropped: str | None = None
+        for contra in rule.contra:
+            result, trace = contra.condition.evaluate(facts)
+            if result is True:
+                text = " ".join(templates.render(contra.says, facts).split())
+                if contra.effect == "drop":
+                    self.dropped = self.dropped or text
+                else:
+                    self.demoted.append(Weighed(text, -DEMOTION, {}))
+        if rule.strategy in facts["tried"]:
+            self.demoted.append(Weighed(f"{book.strategies[rule.strategy].title.lower()}: already in use or tried",
+                                        -DEMOTION, {"tried": sorted(facts["tried"])}))
+        prior = diagnose.prior_text(best, problems)
+        lines = ([prior] if prior and self.tier == 0 else []) + best.held + own + self.demoted
+        self.evidence_for = [w for w in lines if w.weight > 0]
+        self.evidence_against = [w for w in lines if w.weight < 0]
+        cause_score = best.score if self.tier == 0 else best.score - (prior.weight if prior else 0)
+        self.score = (cause_score + diagnosis.DIRECTNESS[directness] + sum(w.weight for w in own)
+                      - diagnosis.COSTS[book.cost(rule)] - DEMOTION * len(self.demoted))
+        self.cost = book.cost(rule)
+
+    def order(self) -> tuple:
+        """Sort key: tier, score, how likely its cause is (check the likelier cause first), the evidence for
+        it, severity, cost; the id last, for equal items only."""
+        return (self.tier, -self.score, -self.cause.score, -len(self.evidence_for),
+                SEVERITY_RANK[self.rule.severity], diagnosis.COSTS[self.cost], self.rule.strategy, self.rule.id)
+
+    def value(self) -> int:
+        """Tier and score as one number: what questions.py compares."""
+        return self.score - questions.TIER_GAP * self.tier
+
+
+def _item(scored: Scored, facts: dict[str, Any], framework: str | None, trace) -> dict[str, Any]:
+    rule = scored.rule
     held = [a for a in trace.atoms if a.result is True]
-    boost = sum(b.add for b in rule.boosts if b.condition.evaluate(facts)[0] is True)
-    specificity = min(SPECIFICITY_MAX, SPECIFICITY_PER_ATOM * len(held))
-    score = SEVERITY_BASE[rule.severity] + rule.priority + boost + specificity
-    evidence = {name: value for atom in held for name, value in atom.values.items()}
+    read = {name: value for atom in held for name, value in atom.values.items()}
+    cause = scored.cause
     return {
         "strategy": rule.strategy,
         "rule": rule.id,
         "rules": [rule.id],
         "title": templates.render(rule.title, facts),
-        "score": score,
+        "score": scored.score,
         "severity": rule.severity,
-        "why": [{"rule": rule.id, "text": templates.render(rule.why, facts).strip(), "facts": evidence}],
+        "cause": {"id": cause.cause.id, "title": cause.cause.title, "score": cause.score},
+        "addresses": list(cause.problems) if scored.tier == 0 else [],
+        "evidence_for": [w.data() for w in scored.evidence_for],
+        "evidence_against": [w.data() for w in scored.evidence_against],
+        "why": [{"rule": rule.id, "text": templates.render(rule.why, facts).strip(), "facts": read}],
         "do": templates.render(rule.do, facts).strip(),
         "code": _code(rule, facts, framework),
         "source": list(rule.sources),
@@ -75,10 +149,11 @@ def _fire(rule: Rule, facts: dict[str, Any], framework: str | None, trace) -> di
     }
 
 
-def _merge(items: list[dict[str, Any]]) -> dict[str, Any]:
-    items = sorted(items, key=lambda i: (-i["score"], i["rule"]))
-    best = dict(items[0])
-    for other in items[1:]:
+def _merge(items: list[tuple[Scored, dict[str, Any]]], framework: str | None) -> tuple[Scored, dict[str, Any]]:
+    """One item per strategy: the best-ranked rule's, with every other rule's reasons and code."""
+    items = sorted(items, key=lambda pair: pair[0].order())
+    scored, best = items[0][0], dict(items[0][1])
+    for _, other in items[1:]:
         best["rules"] = best["rules"] + other["rules"]
         best["why"] = best["why"] + other["why"]
         best["code"] = {**other["code"], **best["code"]}
@@ -86,104 +161,52 @@ def _merge(items: list[dict[str, Any]]) -> dict[str, Any]:
         best["references"] = list(dict.fromkeys(best["references"] + other["references"]))
         if SEVERITY_RANK[other["severity"]] < SEVERITY_RANK[best["severity"]]:
             best["severity"] = other["severity"]
-    best["score"] += min(MERGE_MAX, MERGE_BONUS * (len(items) - 1))
-    return best
+    best["code"] = _preferred(best["code"], framework)
+    note = code_note(best["code"], framework)
+    if note:  # only when another framework's code is shown
+        best["code_note"] = note
+    return scored, best
 
 
-HINT_RULES_NAMED = 3
-
-
-def hint_text(field_name: str, rules: list[str], how: str | None = None) -> str:
-    """'give lr (learning rate) to decide STB005, STB006 and 2 more': the one wording of a missing-fact hint.
-
-    `how` says how to give the field; the engine names the setup key, so library users read no
-    command-line words, and the renderers pass the flag for the CLI.
-    """
-    what = fields.BY_NAME[field_name].help.split(" (")[0].split("; ")[0]  # without examples of accepted forms
-    gloss = f" ({what})" if what != field_name.replace("_", " ") else ""  # not 'task (task)'
-    named = ", ".join(rules[:HINT_RULES_NAMED])
-    more = len(rules) - HINT_RULES_NAMED
-    decides = f"{named} and {more} more" if more > 0 else named
-    return f"give {how or field_name}{gloss} to decide {decides}"
-
-
-def _missing(unknown_by_rule: list[tuple[Rule, set[str], int | None]], known: Collection[str]) -> list[dict[str, Any]]:
-    """The setup fields whose absence left the most relevant rules undecided.
-
-    An undecided rule counts by its severity (high 3, medium 2, low 1) times
-    the square of the number of its conditions that already held: a rule that
-    matched the declared symptom and waits only for the learning rate matters,
-    one about a topic the user never raised does not. A rule that fired on an
-    assumption (`maybe`) counts 1: knowing the fact only confirms it; one that
-    fired *because* a fact is missing (`not known(lr)`) counts in full. When
-    nothing held anywhere (an empty setup), severity alone decides. Only fields
-    not in `known` are named: a derived fact also needs the inputs already given.
-    The rules a field decides are listed most relevant first.
-    """
-    def weigh(rule: Rule, held: int | None, relevant: bool) -> int:
-        if held is None:
-            return 1
-        return (len(SEVERITIES) - SEVERITY_RANK[rule.severity]) * (held ** 2 if relevant else 1)
-
-    relevant = any(held for _, _, held in unknown_by_rule)
-    weight: dict[str, int] = {}
-    decides: dict[str, dict[str, int]] = {}  # field -> rule id -> weight
-    for rule, names, held in unknown_by_rule:
-        unknown = set().union(*(facts_mod.SPECS[n].requires for n in names)) - set(known)
-        for field_name in sorted(unknown):
-            add = weigh(rule, held, relevant)
-            weight[field_name] = weight.get(field_name, 0) + add
-            by_rule = decides.setdefault(field_name, {})
-            by_rule[rule.id] = by_rule.get(rule.id, 0) + add  # a rule may wait on it twice: once listed
-    ranked = sorted((f for f in weight if weight[f] > 0), key=lambda f: (-weight[f], f))[:MISSING_LIMIT]
-    missing = []
-    for f in ranked:
-        rules = sorted(decides[f], key=lambda r: (-decides[f][r], r))
-        missing.append({"field": f, "flag": fields.BY_NAME[f].cli_flag, "rules": rules, "hint": hint_text(f, rules)})
-    return missing
-
-
-def run(book: Rulebook, setup: dict[str, Any], *, top: int | None = None,
-        explain: bool = False, detected: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def run(book: Rulebook, setup: dict[str, Any], *, top: int | None = None, explain: bool = False,
+        detected: list[dict[str, Any]] | None = None, findings: list[dict[str, Any]] | None = None
+        ) -> dict[str, Any]:
     """The report for a normalised setup: the output contract of PRODUCT.md, as plain data.
 
     `detected`: symptoms found in a training log ({symptom, step, evidence}); their ids are
     already among the setup's symptoms, the list is reported as the evidence for them.
+    `findings`: what `advisor check` found in the training code; each is evidence for its cause.
     """
     facts = facts_mod.derive(setup)
     framework = setup.get("framework")
-    fired: dict[str, list[dict[str, Any]]] = {}
-    undecided: list[tuple[Rule, set[str], int | None]] = []  # held None: the rule fired
+    problems = diagnose.present_problems(book.diagnosis, facts)
+    beliefs = diagnose.beliefs(book.diagnosis, problems, facts, findings or ())
+    fired: dict[str, list[tuple[Scored, dict[str, Any]]]] = {}
+    dropped: list[dict[str, Any]] = []
+    undecided: list[questions.Undecided] = []
     explained = []
     for rule in book.rules:
         result, trace = rule.condition.evaluate(facts)
-        held = sum(a.result is True for a in trace.atoms)
-        absent = {n for a in trace.atoms if a.result is False for n in a.unknown}  # known(x) that failed
+        if result is not False or explain:
+            scored = Scored(rule, book, facts, beliefs, problems)
         if result is True:
-            fired.setdefault(rule.strategy, []).append(_fire(rule, facts, framework, trace))
-            if trace.assumed - absent:
-                undecided.append((rule, trace.assumed - absent, None))
-            if absent:
-                undecided.append((rule, absent, held))
+            if scored.dropped:
+                dropped.append({"strategy": rule.strategy, "rule": rule.id, "reason": scored.dropped})
+            else:
+                fired.setdefault(rule.strategy, []).append((scored, _item(scored, facts, framework, trace)))
         elif result is None:
-            undecided.append((rule, {n for a in trace.atoms if a.result is None for n in a.unknown} | absent, held))
-        elif absent and all(a.unknown for a in trace.atoms if a.result is False):
-            undecided.append((rule, absent, held))  # false only because a fact is missing
-        if explain:  # `when` as a tree (and / or / not / maybe) and its leaves; the boosts apart, with what each added
-            boosts = [{"test": b.condition.source, "add": b.add, "when": b.condition.explain(facts)}
-                      for b in rule.boosts]
-            for boost in boosts:  # as _fire scores: a boost adds only to a rule that fired
-                boost["added"] = boost["add"] if result is True and boost["when"]["result"] is True else 0
+            undecided.append(questions.Undecided(rule, scored, questions.unknown_names(trace)))
+        if explain:  # `when` as a tree (and / or / not / maybe) and its leaves, and the evidence that ranked it
             explained.append({"rule": rule.id, "strategy": rule.strategy, "fired": result,
                               "when": rule.condition.explain(facts),
                               "conditions": [{"test": a.text, "result": a.result, "facts": a.values}
                                              for a in trace.atoms],
-                              "boosts": boosts})
+                              "cause": scored.cause.cause.id, "tier": scored.tier, "score": scored.score,
+                              "evidence": [w.data() for w in scored.evidence_for + scored.evidence_against]})
 
-    merged = sorted((_merge(items) for items in fired.values()),
-                    key=lambda i: (-i["score"], SEVERITY_RANK[i["severity"]], i["strategy"]))
-    advice, dropped = [], []
-    for item in merged:
+    merged = sorted((_merge(items, framework) for items in fired.values()), key=lambda pair: pair[0].order())
+    advice, ranked = [], []
+    for scored, item in merged:
         rival = next((kept for kept in advice
                       if item["strategy"] in book.strategies[kept["strategy"]].conflicts
                       or kept["strategy"] in book.strategies[item["strategy"]].conflicts), None)
@@ -193,18 +216,30 @@ def run(book: Rulebook, setup: dict[str, Any], *, top: int | None = None,
                                       f"{rival['score']}), which ranks higher"})
         else:
             advice.append(item)
+            ranked.append(scored)
     for rank, item in enumerate(advice, start=1):
         item["rank"] = rank
 
     report: dict[str, Any] = {
         "setup": {k: _shown(k, v) for k, v in setup.items()},
         "facts": {k: _plain(v) for k, v in facts.items()},  # derive already gives plain data
+        "problems": [{"id": p.id, "kind": p.kind, "text": diagnose.problem_text(p, facts)} for p in problems.values()],
+        "causes": _differential(beliefs),
         "advice": advice[:top] if top else advice,
         "dropped": dropped,
-        "missing": _missing(undecided, facts.keys()),
+        "missing": questions.worth_asking(ranked, undecided, beliefs, facts, setup.keys()),
     }
     if detected is not None:
         report["detected"] = detected
+    if findings is not None:
+        report["findings"] = findings
     if explain:
         report["explain"] = explained
     return report
+
+
+def _differential(beliefs: dict[str, Belief]) -> list[dict[str, Any]]:
+    """The causes that explain a present problem, most likely first: the diagnosis the advice follows."""
+    present = sorted((b for b in beliefs.values() if b.problems), key=lambda b: (-b.score, -len(b.held), b.cause.id))
+    return [{"id": b.cause.id, "title": b.cause.title, "score": b.score, "explains": b.problems,
+             "evidence": [w.data() for w in b.held]} for b in present]

@@ -55,7 +55,18 @@ def cli_hint(missing: dict, mark: str = "") -> str:
 
     `mark` wraps each of the two (a backtick for markdown).
     """
-    from advisor.rank.engine import hint_text
+    from advisor.rank.questions import hint_text
 
     how = f"{mark}{missing['flag']}{mark} / {mark}{missing['field']}:{mark}"
     return hint_text(missing["field"], missing["rules"], how=how)
+
+
+def evidence_lines(item: dict) -> list[str]:
+    """The evidence that ranked an item, for and against, as '+ text' / '− text' lines."""
+    return [f"+ {e['text']}" for e in item.get("evidence_for", [])] + \
+           [f"− {e['text']}" for e in item.get("evidence_against", [])]
+
+
+def problems_line(report: dict) -> str:
+    """'out of memory; the estimated training peak 131 GiB exceeds ...': what the advice addresses."""
+    return "; ".join(p["text"] for p in report.get("problems", []))

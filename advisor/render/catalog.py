@@ -9,9 +9,20 @@ from advisor.rulebook.loader import Rule, Rulebook
 
 
 def rule_rows(book: Rulebook) -> list[dict[str, Any]]:
-    return [{"id": r.id, "strategy": r.strategy, "severity": r.severity, "priority": r.priority,
-             "sources": list(r.sources), "title": r.title, "when": r.condition.source,
+    return [{"id": r.id, "strategy": r.strategy, "severity": r.severity, "treats": book.treats(r),
+             "cost": book.cost(r), "sources": list(r.sources), "title": r.title, "when": r.condition.source,
              "frameworks": list(r.code), "file": r.file} for r in book.rules]
+
+
+def treats_text(treats: dict[str, str]) -> str:
+    """'fp16-overflow (direct), lr-too-high (indirect)'."""
+    return ", ".join(f"{cause} ({directness})" for cause, directness in treats.items())
+
+
+def evidence_text(evidence: Any) -> str:
+    """'+2 when precision == 'fp16': training in fp16'."""
+    says = f": {' '.join(evidence.says.split())}" if evidence.says else ""
+    return f"{evidence.weight:+d} when {' '.join(evidence.condition.source.split())}{says}"
 
 
 def fact_rows() -> list[dict[str, Any]]:
@@ -66,9 +77,12 @@ def show_rule(rule: Rule, book: Rulebook, console=None) -> None:
     strategy = book.strategies[rule.strategy]
     hang(console, f"{rule.id} ", Text(rule.title, style="bold"))
     rows = [("strategy", f"{rule.strategy} — {strategy.description}"),
-            ("severity", f"{rule.severity}, priority {rule.priority}"),
+            ("severity", rule.severity),
+            ("treats", treats_text(book.treats(rule))), ("cost", book.cost(rule)),
             ("when", rule.condition.source.strip())]
-    rows += [("boost", f"+{boost.add} when {boost.condition.source.strip()}") for boost in rule.boosts]
+    rows += [("evidence", evidence_text(e)) for e in rule.evidence]
+    rows += [("contra", f"{c.effect} when {' '.join(c.condition.source.split())}: {c.says.strip()}")
+             for c in rule.contra]
     rows += [("why", rule.why.strip()), ("do", rule.do.strip()),
              ("sources", ", ".join(f"§{s}" for s in rule.sources) or "beyond the source document")]
     rows += [("reference", ref) for ref in rule.references]

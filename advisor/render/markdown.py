@@ -2,7 +2,8 @@
 
 import re
 
-from advisor.render import cli_hint, setup_line, shown_code, sources_text
+from advisor.render import cli_hint, evidence_lines, problems_line, setup_line, shown_code, sources_text
+from advisor.render import detected
 
 
 def fence(code: str) -> str:
@@ -12,7 +13,18 @@ def fence(code: str) -> str:
 
 
 def render(report: dict) -> str:
-    lines = ["# Training advice", "", f"**Setup:** {setup_line(report['setup'])}", ""]
+    lines = ["# Training advice", "", f"**Setup:** {setup_line(detected.declared_setup(report))}", ""]
+    found = detected.detected(report)
+    if found:
+        lines += ["## Detected in the training log", ""]
+        lines += [f"- **{item['symptom']}**: detected from step {item['step']}: {item['evidence']}" for item in found]
+        lines.append("")
+    if report.get("problems"):
+        lines += [f"**Problems:** {problems_line(report)}", ""]
+    if report.get("findings"):
+        lines += ["**Found in the code:**", ""]
+        lines += [f"- `{f['path']}:{f['line']}` {f['severity']} {f['rule']}: {f['title']}" for f in report["findings"]]
+        lines.append("")
     if not report["advice"]:
         lines += ["No rule fired for this setup. Add symptoms or more facts about the setup.", ""]
     for item in report["advice"]:
@@ -20,10 +32,15 @@ def render(report: dict) -> str:
                   f"`{item['strategy']}` · severity **{item['severity']}** · score {item['score']} · "
                   f"rule{'s' if len(item['rules']) > 1 else ''} {', '.join(item['rules'])} · "
                   f"{sources_text(item['source'])}", ""]
+        if item.get("addresses"):
+            lines.append(f"- **Cause:** {item['cause']['title']}")
+        lines += [f"  - {line}" for line in evidence_lines(item)]
         lines += [f"- **Why:** {reason['text']}" for reason in item["why"]]
         lines += [f"- **Do:** {item['do']}", ""]
         code = shown_code(item)
         if code:
+            if item.get("code_note"):
+                lines += [f"*{item['code_note']}*", ""]
             marks = fence(code[1])
             lines += [f"{marks}python  # {code[0]}", code[1].rstrip("\n"), marks, ""]
     if report["missing"]:

@@ -26,8 +26,8 @@ def _field_schema(field: fields.Field) -> dict[str, Any]:
     aliases = sorted(fields._ALIASES.get(field.name, {}))
     names = list(field.choices) + [a for a in aliases if a not in field.choices]
     schema: dict[str, Any]
-    if field.name == "model":
-        schema = {"type": "string", "examples": list(field.choices)}
+    if field.examples:
+        schema = {"type": "string", "examples": list(field.examples)}
     elif field.name == "class_counts":
         schema = {"anyOf": [{"type": "string"}, {"type": "array", "minItems": 2,
                                                   "items": {"type": ["integer", "string"]}}]}
@@ -41,7 +41,7 @@ def _field_schema(field: fields.Field) -> dict[str, Any]:
         # the range from the field table; a string (`7B`, `80GiB`) is checked by the loader alone
         schema = {"type": ["integer" if field.kind == "int" else "number", "string"]}
         if field.minimum is not None:
-            schema["minimum" if field.minimum > 0 or field.kind == "int" else "exclusiveMinimum"] = field.minimum
+            schema["minimum"] = field.minimum
         if field.maximum is not None:
             schema["maximum"] = field.maximum
     elif field.kind == "ratio":
@@ -74,7 +74,10 @@ def setup_schema() -> dict[str, Any]:
 def rules_schema() -> dict[str, Any]:
     from advisor.rulebook import loader as rulebook
 
-    strategies, _ = rulebook.load_strategies(rulebook.builtin_dir() / rulebook.STRATEGY_FILE)
+    from advisor.rulebook import diagnosis
+
+    found, _ = rulebook.load_diagnosis(rulebook.builtin_dir() / diagnosis.CAUSE_FILE)
+    strategies, _ = rulebook.load_strategies(rulebook.builtin_dir() / rulebook.STRATEGY_FILE, found.causes)
     setup = setup_schema()
     example_setup = {k: v for k, v in setup.items() if k not in ("$schema", "title", "description")}
     example_setup["properties"] = {k: v for k, v in setup["properties"].items() if k not in ("rules", "$schema")}
@@ -86,19 +89,31 @@ def rules_schema() -> dict[str, Any]:
     rule["id"]["pattern"] = rulebook._ID.pattern
     rule["strategy"]["enum"] = sorted(strategies)
     rule["severity"]["enum"] = list(SEVERITIES)
-    rule["priority"].update(minimum=min(rulebook.PRIORITIES), maximum=max(rulebook.PRIORITIES))
+    for key in ("title", "why", "do"):
+        rule[key]["maxLength"] = rulebook.TEXT_CHARS
+    rule["when"]["maxLength"] = rulebook.CONDITION.chars
     rule["sources"]["items"] = {"type": "integer", "minimum": min(rulebook.SECTIONS),
                                 "maximum": max(rulebook.SECTIONS)}
     rule["references"]["items"] = {"type": "string"}
     rule["code"].update(propertyNames={"enum": list(rulebook.FRAMEWORKS)},
-                        additionalProperties={"type": "string", "minLength": 1})
+                        additionalProperties={"type": "string", "minLength": 1, "maxLength": rulebook.TEXT_CHARS})
     rule["snippets"].update(propertyNames={"enum": list(rulebook.FRAMEWORKS)}, additionalProperties={
         "type": "object", "additionalProperties": False, "properties": {
             "needs": {"type": "array", "items": {"type": "string", "pattern": rulebook._PACKAGE.pattern}},
             "runs": {"type": "boolean"}, "reason": {"type": "string"},
             "replace": {"type": "object", "additionalProperties": {"type": "string"}}}})
-    rule["boost"]["items"] = {"type": "object", "required": ["when", "add"], "additionalProperties": False,
-                              "properties": {"when": {"type": "string"}, "add": {"type": "integer"}}}
+    condition = {"type": "string", "maxLength": rulebook.CONDITION.chars}
+    text = {"type": "string", "maxLength": rulebook.TEXT_CHARS}
+    rule["treats"].update(propertyNames={"enum": sorted(found.causes)},
+                          additionalProperties={"enum": list(diagnosis.DIRECTNESS)})
+    rule["cost"]["enum"] = list(diagnosis.COSTS)
+    rule["evidence"]["items"] = {
+        "type": "object", "required": ["when", "weight"], "additionalProperties": False,
+        "properties": {"when": condition, "says": text,
+                       "weight": {"type": "integer", "minimum": min(diagnosis.WEIGHTS), "maximum": max(diagnosis.WEIGHTS),
+                                  "not": {"const": 0}}}}
+    rule["contra"]["items"] = {"type": "object", "required": ["when", "says", "effect"], "additionalProperties": False,
+                               "properties": {"when": condition, "says": text, "effect": {"enum": list(diagnosis.EFFECTS)}}}
     rule["examples"].update(required=["fires", "silent"], additionalProperties=False, properties={
         kind: {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/setup"}}
         for kind in ("fires", "silent")})

@@ -16,7 +16,7 @@ from rich.segment import Segment, Segments
 from rich.syntax import Syntax
 from rich.text import Text
 
-from advisor.render import cli_hint, setup_line, shown_code, sources_text
+from advisor.render import cli_hint, detected, evidence_lines, problems_line, setup_line, shown_code, sources_text
 from advisor.vocabulary import SEVERITIES
 
 _SEVERITY_STYLE = dict(zip(SEVERITIES, ("bold red", "yellow", "cyan")))
@@ -76,6 +76,10 @@ def _show_item(console: Console, item: dict) -> None:
     lead = " " * len(rank)
     hang(console, rank, Text(item["title"], style="bold"), label_style=_SEVERITY_STYLE[item["severity"]])
     hang(console, lead, _meta(item))
+    if item.get("addresses"):
+        hang(console, f"{lead}cause ", item["cause"]["title"])
+    for line in evidence_lines(item):
+        hang(console, f"{lead}      ", line)
     for reason in item["why"]:
         hang(console, f"{lead}why  ", reason["text"])
     hang(console, f"{lead}do   ", item["do"])
@@ -83,6 +87,8 @@ def _show_item(console: Console, item: dict) -> None:
     if code:
         others = [fw for fw in item["code"] if fw != code[0]]
         footer = f"other frameworks: {', '.join(others)} (--framework)" if others else ""
+        if item.get("code_note"):
+            hang(console, f"{lead}note ", item["code_note"])
         print_code(console, code[1], code[0], footer, lead=lead)
 
 
@@ -94,7 +100,14 @@ def window_console() -> Console:
 
 def show(report: dict, console: Console | None = None) -> None:
     console = console or window_console()
-    hang(console, "Setup: ", setup_line(report["setup"]))
+    hang(console, "Setup: ", setup_line(detected.declared_setup(report)))
+    for item in detected.detected(report):
+        hang(console, "Detected: ", detected.text(item))
+    if report.get("problems"):
+        hang(console, "Problems: ", problems_line(report))
+    for finding in report.get("findings") or []:
+        hang(console, "Code: ", f"{finding['path']}:{finding['line']} {finding['severity']} {finding['rule']} "
+                                f"{finding['title']}")
     if not report["advice"]:
         console.print(Text("No rule fired for this setup. Add symptoms or more facts about the setup."))
     for item in report["advice"]:

@@ -29,12 +29,12 @@ from typing import Any
 from advisor import vocabulary
 from advisor.facts import derive as facts
 from advisor.rulebook import conditions as c
-from advisor.rulebook import loader, templates, yamlfile
+from advisor.rulebook import diagnosis, loader, templates, yamlfile
 from advisor.setup import fields
 
-FORMAT = "1"
+FORMAT = "2"
 # the modules whose code decides what a rule file loads as
-_CODE = (loader, c, templates, facts, fields, vocabulary)
+_CODE = (loader, c, diagnosis, templates, facts, fields, vocabulary)
 
 
 class Damaged(ValueError):
@@ -62,7 +62,7 @@ def load_rulebook(extra: tuple[Path, ...] | list[Path] = ()) -> loader.Rulebook:
 def sources(extra: tuple[Path, ...] | list[Path]) -> dict[str, Path]:
     """The files load_rulebook reads: real path -> as given (the strategy catalog first)."""
     base = loader.builtin_dir()
-    found = {os.path.realpath(base / loader.STRATEGY_FILE): base / loader.STRATEGY_FILE}
+    found = {os.path.realpath(base / name): base / name for name in loader.CATALOG_FILES}
     for source in [base, *map(Path, extra)]:
         for path in loader.rule_files(source):
             found.setdefault(os.path.realpath(path), path)
@@ -106,37 +106,72 @@ def _write(cache: Path, data: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- rulebook <-> plain data
 
 def encode(book: loader.Rulebook) -> dict[str, Any]:
-    return {"strategies": [[s.id, s.title, s.description, sorted(s.conflicts)] for s in book.strategies.values()],
+    d = book.diagnosis
+    return {"strategies": [[s.id, s.title, s.description, sorted(s.conflicts), s.treats, s.cost]
+                           for s in book.strategies.values()],
+            "problems": [[p.id, p.title, p.kind, encode_condition(p.condition) if p.condition else None, p.says]
+                         for p in d.problems.values()],
+            "causes": [[k.id, k.title, k.explains, _encode_evidence(k.evidence)] for k in d.causes.values()],
             "rules": [_encode_rule(r) for r in book.rules]}
 
 
 def decode(data: dict[str, Any]) -> loader.Rulebook:
     strategies = {}
-    for sid, title, description, conflicts in data["strategies"]:
-        strategies[_text(sid)] = loader.Strategy(sid, _text(title), _text(description), frozenset(conflicts))
-    return loader.Rulebook(strategies, tuple(_decode_rule(r) for r in data["rules"]))
+    for sid, title, description, conflicts, treats, cost in data["strategies"]:
+        strategies[_text(sid)] = loader.Strategy(sid, _text(title), _text(description), frozenset(conflicts),
+                                                 _treats(treats), _choice(cost, diagnosis.COSTS))
+    problems = {_text(pid): diagnosis.Problem(pid, _text(title), _choice(kind, diagnosis.PROBLEM_KINDS),
+                                              decode_condition(when) if when is not None else None, _text(says))
+                for pid, title, kind, when, says in data["problems"]}
+    causes = {_text(cid): diagnosis.Cause(cid, _text(title), {_text(p): int(v) for p, v in explains.items()},
+                                          _decode_evidence(evidence))
+              for cid, title, explains, evidence in data["causes"]}
+    return loader.Rulebook(strategies, tuple(_decode_rule(r) for r in data["rules"]),
+                           diagnosis.Diagnosis(problems, causes))
+
+
+def _encode_evidence(items: tuple[diagnosis.Evidence, ...]) -> list[Any]:
+    return [[encode_condition(e.condition), e.weight, e.says] for e in items]
+
+
+def _decode_evidence(data: list[Any]) -> tuple[diagnosis.Evidence, ...]:
+    return tuple(diagnosis.Evidence(decode_condition(when), int(weight), _text(says)) for when, weight, says in data)
+
+
+def _treats(data: Any) -> dict[str, str]:
+    return {_text(cause): _choice(directness, diagnosis.DIRECTNESS) for cause, directness in data.items()}
+
+
+def _choice(value: Any, choices: Any) -> str:
+    if value not in choices:
+        raise Damaged(f"unexpected value {value!r}")
+    return value
 
 
 def _encode_rule(rule: loader.Rule) -> dict[str, Any]:
     return {"id": rule.id, "title": rule.title, "strategy": rule.strategy, "severity": rule.severity,
-            "priority": rule.priority, "when": encode_condition(rule.condition),
-            "boosts": [[encode_condition(b.condition), b.add] for b in rule.boosts],
+            "when": encode_condition(rule.condition),
             "why": rule.why, "do": rule.do, "code": rule.code, "sources": list(rule.sources),
             "references": list(rule.references), "examples": rule.examples,
             "file": os.path.realpath(rule.file), "line": rule.line,
             "snippets": {fw: [list(s.needs), s.runs, s.reason, [list(p) for p in s.replace]]
-                         for fw, s in rule.snippets.items()}}
+                         for fw, s in rule.snippets.items()},
+            "treats": rule.treats, "cost": rule.cost, "evidence": _encode_evidence(rule.evidence),
+            "contra": [[encode_condition(k.condition), k.says, k.effect] for k in rule.contra]}
 
 
 def _decode_rule(raw: dict[str, Any]) -> loader.Rule:
     snippets = {fw: loader.SnippetSpec(tuple(needs), bool(runs), _text(reason), tuple((a, b) for a, b in replace))
                 for fw, (needs, runs, reason, replace) in raw["snippets"].items()}
     return loader.Rule(
-        _text(raw["id"]), _text(raw["title"]), _text(raw["strategy"]), _text(raw["severity"]), int(raw["priority"]),
-        decode_condition(raw["when"]), tuple(loader.Boost(decode_condition(w), int(add)) for w, add in raw["boosts"]),
+        _text(raw["id"]), _text(raw["title"]), _text(raw["strategy"]), _text(raw["severity"]),
+        decode_condition(raw["when"]),
         _text(raw["why"]), _text(raw["do"]), dict(raw["code"]), tuple(raw["sources"]), tuple(raw["references"]),
         {kind: [dict(e) for e in raw["examples"][kind]] for kind in ("fires", "silent")},
-        _display(_text(raw["file"])), int(raw["line"]), snippets)
+        _display(_text(raw["file"])), int(raw["line"]), snippets, _treats(raw["treats"]),
+        _choice(raw["cost"], ("", *diagnosis.COSTS)), _decode_evidence(raw["evidence"]),
+        tuple(diagnosis.Contra(decode_condition(when), _text(says), _choice(effect, diagnosis.EFFECTS))
+              for when, says, effect in raw["contra"]))
 
 
 def _display(real: str) -> str:

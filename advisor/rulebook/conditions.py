@@ -150,6 +150,10 @@ class Test:
         """Inputs that must be known whenever this test is True; `expand` maps fact names to their inputs."""
         return frozenset()
 
+    def implied_known_if_false(self, expand: Expand) -> frozenset[str]:
+        """Inputs that must be known whenever this test is False (what `not` of it guarantees)."""
+        return frozenset()
+
 
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
             ast.Gt: operator.gt, ast.GtE: operator.ge,
@@ -177,6 +181,8 @@ class _Atom(Test):
     def implied_known(self, expand):
         return expand(self.names)
 
+    implied_known_if_false = implied_known  # decided either way: every operand was known
+
 
 @dataclass
 class _BoolFact(Test):
@@ -189,6 +195,8 @@ class _BoolFact(Test):
 
     def implied_known(self, expand):
         return expand(frozenset({self.name}))
+
+    implied_known_if_false = implied_known
 
 
 @dataclass
@@ -248,6 +256,12 @@ class _Not(_Composite):
         result = self.inner.test(facts, trace)
         return None if result is None else not result
 
+    def implied_known(self, expand):
+        return self.inner.implied_known_if_false(expand)
+
+    def implied_known_if_false(self, expand):
+        return self.inner.implied_known(expand)
+
 
 @dataclass
 class _And(_Composite):
@@ -265,6 +279,9 @@ class _And(_Composite):
 
     def implied_known(self, expand):
         return frozenset().union(*(p.implied_known(expand) for p in self.parts))
+
+    def implied_known_if_false(self, expand):  # some part is False
+        return frozenset.intersection(*(p.implied_known_if_false(expand) for p in self.parts))
 
 
 @dataclass
@@ -284,6 +301,9 @@ class _Or(_Composite):
     def implied_known(self, expand):
         # intersect inputs, not names: `a < 1 or b < 2` guarantees what a and b both derive from
         return frozenset.intersection(*(p.implied_known(expand) for p in self.parts))
+
+    def implied_known_if_false(self, expand):  # every part is False
+        return frozenset().union(*(p.implied_known_if_false(expand) for p in self.parts))
 
 
 def _jsonable(value: Any) -> Any:
@@ -311,6 +331,12 @@ class Condition:
 
     def explain(self, facts: dict[str, Any]) -> dict[str, Any]:
         return self.root.explain(facts)
+
+
+def both(first: Condition, second: Condition) -> Condition:
+    """`first and second`, for what a text may use when both hold."""
+    return Condition(f"({first.source}) and ({second.source})", _And([first.root, second.root]),
+                     first.names | second.names)
 
 
 def compile_condition(source: str, specs: dict[str, FactSpec], bounds: Bounds) -> Condition:

@@ -19,9 +19,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
-from advisor.rulebook import conditions, templates, yamlfile
+from advisor.rulebook import conditions, diagnosis, templates, yamlfile
+from advisor.rulebook.location import RULES_PACKAGE, STRATEGY_FILE, builtin_dir
 from advisor.facts import derive as facts
 from advisor.setup import fields
 from advisor.setup.fields import FRAMEWORKS
@@ -31,8 +32,8 @@ from advisor.errors import InputError, RuleError
 from advisor.setup.units import nearest
 
 SECTIONS = range(1, 21)
+CATALOG_FILES = (STRATEGY_FILE, diagnosis.CAUSE_FILE)  # beside the rules, not rule files
 _ID = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
-STRATEGY_FILE = "strategies.yaml"
 
 # ------------------------------------------------------------------ limits
 # The rule format's bounds, one source: the loader enforces them (and the JSON schema is to read them).
@@ -43,8 +44,6 @@ FILE_BYTES = files.MIB
 TEXT_CHARS = 20_000  # a title, why, do or code snippet
 CONDITION = conditions.Bounds(chars=2_000, depth=32, magnitude=1e15)
 FORMAT_PRECISION = 20  # the N of {{fact:.Nf}}; a format has no width
-PRIORITIES = range(0, 41)
-BOOSTS = range(-40, 41)  # the `add` of a boost
 MESSAGE_CHARS = 300  # an error line echoes at most this much
 
 
@@ -53,21 +52,7 @@ MESSAGE_CHARS = 300  # an error line echoes at most this much
 TOPICS = {"PERF": "compute", "DAT": "data", "EVAL": "evaluation", "GEN": "generalization", "IMB": "imbalance",
           "EXPL": "interpretability", "MEM": "memory", "PRIV": "privacy", "REL": "reliability",
           "STB": "stability", "OPT": "stability"}
-RULES_PACKAGE = "advisor.rules"  # the top-level rules/ folder, mapped in pyproject.toml
-
-
-def builtin_dir() -> Path:
-    """The `advisor.rules` package's folder, where the import system finds it (installed or editable).
-
-    importlib.util.find_spec, not importlib.resources: the same answer without importing zipfile
-    and the resource readers (~9 ms of every start-up), and without running the package.
-    """
-    import importlib.util
-
-    spec = importlib.util.find_spec(RULES_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuleError(RULES_PACKAGE, "the built-in rules are not installed; reinstall training-advisor")
-    return Path(next(iter(spec.submodule_search_locations)))
+CODE_FOLDER = "code"  # rules/code/: rules over facts read from training code (advisor.script.rulefile)
 
 
 @dataclass(frozen=True)
@@ -76,12 +61,8 @@ class Strategy:
     title: str
     description: str
     conflicts: frozenset[str]
-
-
-@dataclass(frozen=True)
-class Boost:
-    condition: conditions.Condition
-    add: int
+    treats: dict[str, str]  # cause id -> directness (diagnosis.DIRECTNESS): what the fix acts on
+    cost: str  # diagnosis.COSTS: what applying it costs
 
 
 @dataclass(frozen=True)
@@ -99,9 +80,7 @@ class Rule:
     title: str
     strategy: str
     severity: str
-    priority: int
     condition: conditions.Condition
-    boosts: tuple[Boost, ...]
     why: str
     do: str
     code: dict[str, str]
@@ -111,12 +90,23 @@ class Rule:
     file: str
     line: int
     snippets: dict[str, SnippetSpec] = field(default_factory=dict)
+    treats: dict[str, str] = field(default_factory=dict)  # its own causes, when not its strategy's
+    cost: str = ""  # its own cost, when not its strategy's
+    evidence: tuple[diagnosis.Evidence, ...] = ()  # for (or against) this fix in particular
+    contra: tuple[diagnosis.Contra, ...] = ()  # when this fix is unlikely to help or already in place
 
 
 @dataclass(frozen=True)
 class Rulebook:
     strategies: dict[str, Strategy]
     rules: tuple[Rule, ...]
+    diagnosis: diagnosis.Diagnosis  # the problems and causes its strategies and rules treat
+
+    def treats(self, rule: Rule) -> dict[str, str]:
+        return rule.treats or self.strategies[rule.strategy].treats
+
+    def cost(self, rule: Rule) -> str:
+        return rule.cost or self.strategies[rule.strategy].cost
 
     def get(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id.upper()), None)
@@ -130,9 +120,11 @@ _RULE_KEYS: dict[str, tuple[tuple[type, ...], bool, str]] = {
     "title": ((str,), True, "text"),
     "strategy": ((str,), True, "a strategy id from strategies.yaml"),
     "severity": ((str,), True, "high, medium or low"),
-    "priority": ((int,), True, f"a whole number {PRIORITIES[0]}..{PRIORITIES[-1]}"),
     "when": ((str,), True, "a condition"),
-    "boost": ((list,), False, "a list of {when, add}"),
+    "treats": ((dict,), False, "a map of cause id -> direct, partial or indirect (default: its strategy's)"),
+    "cost": ((str,), False, "low, medium or high (default: its strategy's)"),
+    "evidence": ((list,), False, "a list of {when, weight, says}"),
+    "contra": ((list,), False, "a list of {when, says, effect: drop or demote}"),
     "why": ((str,), True, "text"),
     "do": ((str,), True, "text"),
     "code": ((dict,), False, "a map of framework -> snippet"),
@@ -172,7 +164,29 @@ def _read(path: Path, checker: _Checker) -> Any:
     return None
 
 
-def load_strategies(path: Path) -> tuple[dict[str, Strategy], list[RuleError]]:
+def load_diagnosis(path: Path) -> tuple[diagnosis.Diagnosis, list[RuleError]]:
+    """causes.yaml: the problems and causes the ranking reasons with."""
+    checker = _Checker(str(path))
+    data = _read(path, checker)
+    if data is None:
+        return diagnosis.Diagnosis({}, {}), checker.errors
+
+    def err(message: str, item: str | None, line: int | None) -> None:
+        checker.error(message, rule=item, line=line)
+
+    def compile_(source: str, where: str, at: int | None = None) -> conditions.Condition | None:
+        return _compile(source, where, lambda m: checker.error(m, line=at))
+
+    found = diagnosis.parse(data, fields.SYMPTOMS, compile_, err)
+    for item in [*found.problems.values(), *found.causes.values()]:
+        tests = [(f"says", item.says, item.condition)] if isinstance(item, diagnosis.Problem) and item.condition \
+            else [(f"evidence {n}", e.says, e.condition) for n, e in enumerate(getattr(item, "evidence", ()), 1)]
+        for where, text, condition in tests:
+            _check_templates({where: text}, condition, lambda m, key=None, item=item: err(m, item.id, None))
+    return found, checker.errors
+
+
+def load_strategies(path: Path, causes: Collection[str] = ()) -> tuple[dict[str, Strategy], list[RuleError]]:
     checker = _Checker(str(path))
     data = _read(path, checker)
     catalog: dict[str, Strategy] = {}
@@ -186,8 +200,18 @@ def load_strategies(path: Path) -> tuple[dict[str, Strategy], list[RuleError]]:
                 or not isinstance(entry.get("description"), str):
             checker.error("a strategy needs a title and a description", rule=sid, line=line)
             continue
+        unknown = set(entry) - {"title", "description", "conflicts", "treats", "cost"}
+        if unknown:
+            checker.error(f"unknown key {sorted(unknown)[0]!r}; a strategy has title, description, treats, cost "
+                          f"and conflicts", rule=sid, line=line)
         conflicts = entry.get("conflicts", [])
-        catalog[sid] = Strategy(sid, entry["title"], entry["description"], frozenset(conflicts))
+        say = lambda message, at, sid=sid, line=line: checker.error(message, rule=sid, line=at or line)  # noqa: E731
+        treats = diagnosis.parse_treats(entry.get("treats"), causes, "treats", say)
+        cost = entry.get("cost")
+        if cost not in diagnosis.COSTS:
+            say(f"cost must be one of {', '.join(diagnosis.COSTS)}", None)
+        catalog[sid] = Strategy(sid, entry["title"], entry["description"], frozenset(conflicts), treats,
+                                cost if cost in diagnosis.COSTS else "medium")
     for strategy in catalog.values():
         for other in strategy.conflicts - catalog.keys():
             checker.error(f"conflicts with unknown strategy {other!r}", rule=strategy.id,
@@ -265,7 +289,7 @@ def _parse_snippets(specs: dict, code: dict, err: Callable[..., None]) -> dict[s
     return parsed
 
 
-def _parse_rule(raw: Any, strategies: dict[str, Strategy], checker: _Checker) -> Rule | None:
+def _parse_rule(raw: Any, strategies: dict[str, Strategy], checker: _Checker, causes: Collection[str]) -> Rule | None:
     """The rule, or None with every problem it has recorded in `checker`."""
     if not isinstance(raw, yamlfile.Map):
         checker.error("each rule is a map of keys")
@@ -284,8 +308,8 @@ def _parse_rule(raw: Any, strategies: dict[str, Strategy], checker: _Checker) ->
         err(f"unknown strategy {ok['strategy']!r}{nearest(ok['strategy'], strategies)}", "strategy")
     if "severity" in ok and ok["severity"] not in SEVERITIES:
         err(f"severity must be one of {', '.join(SEVERITIES)}", "severity")
-    if "priority" in ok and ok["priority"] not in PRIORITIES:
-        err(f"priority must be {PRIORITIES[0]}..{PRIORITIES[-1]}", "priority")
+    if "cost" in ok and ok["cost"] not in diagnosis.COSTS:
+        err(f"cost must be one of {', '.join(diagnosis.COSTS)}", "cost")
     if not all(isinstance(s, int) and not isinstance(s, bool) and s in SECTIONS for s in ok.get("sources", [])):
         err("sources must be section numbers 1..20", "sources")
     code = ok.get("code", {})
@@ -299,25 +323,46 @@ def _parse_rule(raw: Any, strategies: dict[str, Strategy], checker: _Checker) ->
         err("references must be text", "references")
 
     condition = _compile(ok["when"], "when", lambda m: err(m, "when")) if "when" in ok else None
-    boosts = _parse_boosts(ok.get("boost", []), err)
+    def compile_(source: str, where: str, at: int | None = None) -> conditions.Condition | None:
+        return _compile(source, where, lambda m: err(m, where.split(" ")[0], at))
+
+    at = lambda key: lambda m, line: err(m, key, line)  # noqa: E731
+    evidence = diagnosis.parse_evidence(ok.get("evidence", []), "evidence", compile_, at("evidence"))
+    contra = diagnosis.parse_contra(ok.get("contra", []), "contra", compile_, at("contra"))
+    treats = diagnosis.parse_treats(ok["treats"], causes, "treats", at("treats")) if "treats" in ok else {}
     texts = {key: ok[key] for key in ("title", "why", "do") if key in ok}
     texts.update({f"code.{fw}": s for fw, s in code.items() if isinstance(s, str)})
     _check_templates(texts, condition, err)
+    for kind, items in (("evidence", evidence), ("contra", contra)):
+        for number, item in enumerate(items, start=1):  # a text may use what the rule's `when` and its own test know
+            _check_templates({f"{kind} {number}": item.says}, _both(condition, item.condition), err)
     if "examples" in ok:
         _check_example_lists(ok["examples"], err)
 
     if len(checker.errors) > before:
         return None
     examples = raw["examples"]
-    return Rule(rid, raw["title"], raw["strategy"], raw["severity"], raw["priority"], condition, tuple(boosts),
+    return Rule(rid, raw["title"], raw["strategy"], raw["severity"], condition,
                 raw["why"], raw["do"], dict(code), tuple(raw["sources"]), tuple(raw.get("references", [])),
                 {kind: [dict(e) for e in examples[kind]] for kind in ("fires", "silent")},
-                checker.file, line, snippets)
+                checker.file, line, snippets, treats, ok.get("cost", ""), tuple(evidence), tuple(contra))
+
+
+def _both(first: conditions.Condition | None, second: conditions.Condition) -> conditions.Condition | None:
+    """What is known when both hold: the facts either guarantees."""
+    return None if first is None else conditions.both(first, second)
+
+
+_REPLACED = {"priority": "the ranking weighs evidence now: say which causes the fix treats (its strategy's `treats`, "
+                         "or the rule's) and give `evidence` (rules/README.md, Ranking)",
+             "boost": "a boost became `evidence: [{when, weight, says}]` over known facts (rules/README.md, Ranking)"}
 
 
 def _typed_keys(raw: dict, err: Callable[..., None]) -> dict[str, Any]:
     for key in raw:
-        if key not in _RULE_KEYS:
+        if key in _REPLACED:
+            err(f"{key!r} is no longer part of the rule format: {_REPLACED[key]}", key)
+        elif key not in _RULE_KEYS:
             err(f"unknown key {key!r}{nearest(key, _RULE_KEYS)}", key)
     ok = {}
     for key, (types, required, what) in _RULE_KEYS.items():
@@ -341,23 +386,6 @@ def _compile(source: str, where: str, report: Callable[[str], None]) -> conditio
         return None
 
 
-def _parse_boosts(entries: list, err: Callable[..., None]) -> list[Boost]:
-    boosts = []
-    for number, boost in enumerate(entries, start=1):
-        at = boost.line if isinstance(boost, yamlfile.Map) else None
-        add = boost.get("add") if isinstance(boost, dict) else None
-        valid = isinstance(boost, dict) and set(boost) == {"when", "add"} and isinstance(add, int) \
-            and not isinstance(add, bool) and add in BOOSTS
-        if not valid:
-            err(f"boost {number}: each boost is {{when: condition, add: whole number {BOOSTS[0]}..{BOOSTS[-1]}}}",
-                "boost", at)
-        condition = _compile(boost["when"], f"boost {number}", lambda m: err(m, "boost", at)) \
-            if isinstance(boost, dict) and "when" in boost else None
-        if valid and condition:
-            boosts.append(Boost(condition, add))
-    return boosts
-
-
 def _check_example_lists(examples: dict, err: Callable[..., None]) -> None:
     for kind in ("fires", "silent"):
         items = examples.get(kind)
@@ -376,7 +404,8 @@ def display_path(path: Path) -> str:
         return str(resolved)
 
 
-def load_rule_file(path: Path, strategies: dict[str, Strategy]) -> tuple[list[Rule], list[RuleError]]:
+def load_rule_file(path: Path, strategies: dict[str, Strategy], causes: Collection[str] = ()
+                   ) -> tuple[list[Rule], list[RuleError]]:
     checker = _Checker(display_path(path))
     data = _read(path, checker)
     rules: list[Rule] = []
@@ -387,7 +416,7 @@ def load_rule_file(path: Path, strategies: dict[str, Strategy]) -> tuple[list[Ru
             checker.error("expected a top-level 'rules:' list and nothing else")
         return rules, checker.errors
     for raw in data["rules"]:
-        rule = _parse_rule(raw, strategies, checker)
+        rule = _parse_rule(raw, strategies, checker, causes)
         if rule is not None:
             rules.append(rule)
     return rules, checker.errors
@@ -403,7 +432,7 @@ def rule_files(path: Path) -> list[Path]:
         for folder, subfolders, names in os.walk(path):
             subfolders[:] = [d for d in subfolders if not d.startswith(".")]
             found += [Path(folder, n) for n in names
-                      if n.endswith((".yaml", ".yml")) and n != STRATEGY_FILE and not n.startswith(".")]
+                      if n.endswith((".yaml", ".yml")) and n not in CATALOG_FILES and not n.startswith(".")]
         return sorted(found)
     except (OSError, ValueError):  # a name too long, a NUL byte: reading it says which
         return [path]
@@ -434,7 +463,9 @@ def load_rulebook(extra: tuple[Path, ...] | list[Path] = (), *, collect: bool = 
     error is returned beside what did load.
     """
     base = builtin_dir()
-    strategies, errors = load_strategies(base / STRATEGY_FILE)
+    found, errors = load_diagnosis(base / diagnosis.CAUSE_FILE)
+    strategies, strategy_errors = load_strategies(base / STRATEGY_FILE, found.causes)
+    errors += strategy_errors
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
     paths: dict[str, Path] = {}  # real path -> as given; `rules validate rules/` names the built-ins again
@@ -443,7 +474,9 @@ def load_rulebook(extra: tuple[Path, ...] | list[Path] = (), *, collect: bool = 
             paths.setdefault(os.path.realpath(path), path)
     builtin = os.path.realpath(base) + os.sep
     for real, path in paths.items():
-        loaded, file_errors = load_rule_file(path, strategies)
+        if real.startswith(builtin + CODE_FOLDER + os.sep):  # their own format, read by `advisor check`
+            continue
+        loaded, file_errors = load_rule_file(path, strategies, found.causes)
         errors.extend(file_errors)
         if real.startswith(builtin) and not file_errors:
             errors.extend(_check_layout(real.removeprefix(builtin), loaded, path))
@@ -457,7 +490,7 @@ def load_rulebook(extra: tuple[Path, ...] | list[Path] = (), *, collect: bool = 
             rules.append(rule)
     if errors and not collect:
         raise errors[0]
-    return Rulebook(strategies, tuple(rules)), errors
+    return Rulebook(strategies, tuple(rules), found), errors
 
 
 def check_examples(rule: Rule) -> list[RuleError]:

@@ -12,11 +12,17 @@ from functools import partial
 from typing import Any, Callable
 
 from advisor.setup import architectures, gpus, modelconfig, units
+from advisor.rulebook.location import strategy_ids
 from advisor import files
 from advisor.errors import InputError
 
 MODEL_FAMILIES = ("transformer", "cnn", "rnn", "mlp", "tree", "other")
-TASKS = ("classification", "detection", "segmentation", "language-modeling", "seq2seq", "regression", "other")
+TASKS = ("classification", "detection", "segmentation", "language-modeling", "seq2seq", "regression", "survival",
+         "ranking", "forecasting", "generation", "other")
+MODALITIES = ("image", "text", "tabular", "audio", "time-series", "video", "graph", "other")
+OOM_PHASES = ("loading", "first-step", "evaluation", "growing")
+# Choice values that say "none of the listed ones": read by the rules as unknown, never as a mismatch.
+UNKNOWN_CHOICE = "other"
 PRECISIONS = ("fp32", "fp16", "bf16", "bf16-pure", "int8", "4bit")
 OPTIMIZERS = ("sgd", "sgd-plain", "adam", "adamw", "adamw-8bit", "adafactor", "other")
 MODES = ("training", "inference")
@@ -35,7 +41,26 @@ _ALIASES = {
     "gpu": gpus.ALIASES,
     "task": {"lm": "language-modeling", "causal-lm": "language-modeling", "language-modelling": "language-modeling",
              "text-generation": "language-modeling", "translation": "seq2seq", "summarization": "seq2seq",
-             "object-detection": "detection", "classify": "classification", "segment": "segmentation"},
+             "object-detection": "detection", "classify": "classification", "segment": "segmentation",
+             "time-to-event": "survival", "learning-to-rank": "ranking", "recommendation": "ranking",
+             "time-series-forecasting": "forecasting", "image-generation": "generation", "diffusion": "generation",
+             "gan": "generation", "tabular-regression": "regression", "tabular-classification": "classification"},
+    "modality": {"images": "image", "vision": "image", "nlp": "text", "language": "text", "tables": "tabular",
+                 "speech": "audio", "timeseries": "time-series", "time-series-data": "time-series", "graphs": "graph"},
+    "oom_phase": {"load": "loading", "model-loading": "loading", "from-pretrained": "loading",
+                  "first-batch": "first-step", "step-1": "first-step", "start": "first-step",
+                  "eval": "evaluation", "validation": "evaluation", "grows": "growing", "later": "growing",
+                  "after-some-steps": "growing", "leak": "growing"},
+    "tried": {"lora": "parameter-efficient-finetuning", "qlora": "parameter-efficient-finetuning",
+              "peft": "parameter-efficient-finetuning", "fsdp": "sharded-training", "deepspeed": "sharded-training",
+              "zero": "sharded-training", "clipping": "gradient-clipping", "grad-clipping": "gradient-clipping",
+              "warmup": "lr-warmup-schedule", "amp": "mixed-precision", "fp16": "mixed-precision",
+              "bf16": "mixed-precision", "dp-sgd": "differential-privacy", "class-weights": "class-weighting",
+              "augmentation": "data-augmentation", "checkpointing": "gradient-checkpointing",
+              "early-stop": "early-stopping", "ddp": "distributed-data-parallel", "offload": "cpu-offload",
+              "oversampling": "resampling", "undersampling": "resampling", "smote": "synthetic-minority",
+              "lower-lr": "lr-reduction", "lr-decay": "lr-reduction", "smaller-batch": "reduce-batch-size",
+              "accumulation": "gradient-accumulation", "8bit-optimizer": "memory-efficient-optimizer"},
     "model_family": {"llm": "transformer", "vit": "transformer", "bert": "transformer", "gpt": "transformer",
                      "conv": "cnn", "convnet": "cnn", "resnet": "cnn", "lstm": "rnn", "gru": "rnn",
                      "gbdt": "tree", "xgboost": "tree", "lightgbm": "tree", "random-forest": "tree", "mlp": "mlp"},
@@ -79,6 +104,8 @@ class Field:
     # The normalised value as plain data, for what shows a setup (JSON output, facts, the library's Setup),
     # when it is not plain data itself; parse reads that form back.
     show: Callable[[Any], Any] | None = None
+    # Known values of an open field (any name is accepted; these are the catalog's): shown, not enforced.
+    examples: tuple[str, ...] = ()
 
     def plain(self, value: Any) -> Any:
         return self.show(value) if self.show is not None else value
@@ -107,12 +134,34 @@ def _choice(name: str, choices: tuple[str, ...]) -> Callable[[Any], str]:
     return partial(units.parse_choice, choices=choices, aliases=_ALIASES.get(name))
 
 
-def _symptoms(raw: Any) -> tuple[str, ...]:
-    items = raw.replace(",", " ").split() if isinstance(raw, str) else raw
-    if not isinstance(items, (list, tuple, set, frozenset)):
-        raise ValueError(f"{raw!r} is not a list of symptom ids")
-    parse = _choice("symptoms", SYMPTOMS)
-    return tuple(sorted({parse(item) for item in items}))
+def _id_set(name: str, choices: tuple[str, ...], what: str) -> Callable[[Any], tuple[str, ...]]:
+    """A repeatable choice field (`--symptom`, `--tried`): a list, or ids separated by commas or spaces."""
+    parse = _choice(name, choices)
+
+    def parse_set(raw: Any) -> tuple[str, ...]:
+        items = raw.replace(",", " ").split() if isinstance(raw, str) else raw
+        if not isinstance(items, (list, tuple, set, frozenset)):
+            raise ValueError(f"{units.shown(raw)} is not a list of {what}")
+        return tuple(sorted({parse(item) for item in items}))
+    return parse_set
+
+
+def _fraction(raw: Any) -> float:
+    """An accuracy: 0.93 or 93%."""
+    text = str(raw).strip()
+    percent = text.endswith("%")
+    value = units.parse_positive_float(text.rstrip("%") if percent else raw, what="fraction", zero=True)
+    value = value / 100 if percent else value
+    if value > 1:
+        raise ValueError(f"{units.shown(raw)} is more than 1; use a fraction like 0.93 or a percentage like 93%")
+    return value
+
+
+MAX_LOSS = 1e12  # far above any real loss (a diverged survival model logged 2.8e10), finite in every fact
+
+
+def _loss(raw: Any) -> float:
+    return units.parse_positive_float(raw, what="loss value", maximum=MAX_LOSS, zero=True)
 
 
 # Plausible bounds: far beyond any real run, small enough that every estimate stays a finite float.
@@ -149,8 +198,8 @@ def _show_counts(counts: tuple[int, ...]) -> str:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("gpu", "str", "GPU model from the built-in catalog; fills gpu_mem_gb and bf16 support",
-          _choice("gpu", tuple(gpus.CATALOG)), tuple(gpus.CATALOG)),
+    Field("gpu", "str", "GPU model (a100-80gb, rtx4090, t4, …); a catalog card fills gpu_mem_gb and bf16 "
+          "support, another needs gpu_mem_gb", gpus.canonical, examples=tuple(gpus.CATALOG)),
     Field("gpu_mem_gib", "number", "memory of one GPU in GiB: 24, 24GB, 80GiB, 512MiB (GB is the card's size "
           "as sold, read as GiB: an \"80 GB\" A100 has 80 GiB)",
           partial(units.parse_memory_gib, minimum=1.0, maximum=4096.0), flag="--gpu-mem", unit="GiB",
@@ -176,11 +225,28 @@ FIELDS: tuple[Field, ...] = (
     Field("activation", "str", "hidden-layer activation", _choice("activation", ACTIVATIONS), ACTIVATIONS),
     _count("depth", "number of layers", 1, 100_000, suffixes=False),
     Field("gradient_checkpointing", "bool", "gradient checkpointing is already on", units.parse_bool),
-    Field("symptoms", "set", "symptom id (repeatable)", _symptoms, SYMPTOMS, flag="--symptom", show=sorted),
+    Field("symptoms", "set", "symptom id (repeatable)", _id_set("symptoms", SYMPTOMS, "symptom ids"), SYMPTOMS,
+          flag="--symptom", show=sorted),
+    Field("tried", "set", "a fix already in use or tried: strategy id (repeatable; lora, fsdp, warmup, amp… "
+          "accepted)", _id_set("tried", strategy_ids(), "strategy ids"), strategy_ids(), show=sorted),
+    Field("oom_phase", "str", "where the out-of-memory happens", _choice("oom_phase", OOM_PHASES), OOM_PHASES),
+    Field("loss_start", "number", "training loss at the start (2.3)", _loss, minimum=0.0, maximum=MAX_LOSS),
+    Field("loss_now", "number", "training loss now", _loss, minimum=0.0, maximum=MAX_LOSS),
+    Field("val_loss", "number", "validation loss now", _loss, minimum=0.0, maximum=MAX_LOSS),
+    Field("train_accuracy", "number", "training accuracy now (0.93 or 93%)", _fraction, minimum=0.0, maximum=1.0),
+    Field("val_accuracy", "number", "validation accuracy now (0.81 or 81%)", _fraction, minimum=0.0, maximum=1.0),
+    _count("epochs", "epochs trained or planned", 1, 10**7, suffixes=False),
+    _count("global_batch_size", "samples per optimizer step over all GPUs (micro-batch × accumulation × GPUs)",
+           1, 10**9, suffixes=True),
+    _count("num_workers", "data-loader worker processes", 0, 10_000, suffixes=False),
+    _count("cpu_cores", "CPU cores of the machine", 1, 100_000, suffixes=False),
+    Field("modality", "str", "data modality", _choice("modality", MODALITIES), MODALITIES),
+    _count("vocab_size", "vocabulary size of a language model (32000)", 2, 10**8, suffixes=True),
     Field("contains_pii", "bool", "the data holds personal information", units.parse_bool, flag="--pii"),
     Field("needs_interpretability", "bool", "predictions must be explained", units.parse_bool),
-    Field("model", "str", "a model from the built-in catalog (llama-2-7b, bert-base, resnet50, …); fills "
-          "model_params, model_family and depth", architectures.canonical, tuple(architectures.CATALOG)),
+    Field("model", "str", "a model name or hub id (llama-2-7b, meta-llama/Llama-2-7b-hf, bert-base, resnet50, …); "
+          "a catalog model fills model_params, model_family and depth, another name is read for its size and "
+          "family", architectures.canonical, examples=tuple(architectures.CATALOG)),
     Field("model_config", "str", "path of a local Hugging Face config.json describing the model",
           modelconfig.parse_path),
     Field("mode", "str", "what the memory estimate is for", _choice("mode", MODES), MODES),
@@ -229,9 +295,13 @@ def normalize_setup(raw: dict[str, Any], *, where: str = "") -> dict[str, Any]:
             setup[field.name] = field.parse(value)
         except ValueError as exc:
             raise InputError(field.key, f"{prefix}{exc}") from None
-    card = gpus.CATALOG.get(setup.get("gpu", ""))
-    if card is not None:
-        setup.setdefault("gpu_mem_gib", float(card.memory_gib))
+    if "gpu" in setup:
+        card = gpus.card(setup["gpu"])
+        if card is not None:
+            setup.setdefault("gpu_mem_gib", float(card.memory_gib))
+        elif "gpu_mem_gib" not in setup:
+            raise InputError("gpu", f"{prefix}{setup['gpu']!r} is not in the GPU catalog and its name states no "
+                                    f"memory; give gpu_mem_gb too (or a catalog card: {', '.join(list(gpus.CATALOG)[:6])}, …)")
     modelconfig.fill_setup(setup)
     counts = setup.get("class_counts")
     if counts:

@@ -128,18 +128,19 @@ def parse_memory_gib(raw: object, *, minimum: float = 1.0, maximum: float = 4096
     return round(value, 3)
 
 
-def parse_positive_float(raw: object, *, what: str, minimum: float | None = None, maximum: float | None = None
-                         ) -> float:
-    """`3e-4`, `0.001` -> float > 0."""
+def parse_positive_float(raw: object, *, what: str, minimum: float | None = None, maximum: float | None = None,
+                         zero: bool = False) -> float:
+    """`3e-4`, `0.001` -> float > 0 (>= 0 with `zero`: a loss or an accuracy can be 0)."""
+    example = "a number like 0.5" if zero else "a positive number like 3e-4"
     if isinstance(raw, bool):
-        raise ValueError(f"{raw!r} is not a {what}; use a positive number like 3e-4")
+        raise ValueError(f"{raw!r} is not a {what}; use {example}")
     try:
         value = float(str(raw).strip()) if isinstance(raw, str) else float(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"{shown(raw)} is not a {what}; use a positive number like 3e-4") from None
+        raise ValueError(f"{shown(raw)} is not a {what}; use {example}") from None
     _finite(value, raw, what)
-    if value <= 0:
-        raise ValueError(f"{shown(raw)} must be more than 0")
+    if value < 0 or (value == 0 and not zero):
+        raise ValueError(f"{shown(raw)} must be {'0 or more' if zero else 'more than 0'}")
     _in_range(value, raw, minimum, maximum)
     return value
 

@@ -575,8 +575,19 @@ MEMORY_FACT = next(f.name for f in fields.FIELDS if f.cli_flag == "--gpu-mem")
 
 
 def rule_text(**pieces: str) -> str:
-    """One rule (RULE_TEMPLATE) with `pieces` put in; `gpu_mem_gb` in them reads as MEMORY_FACT."""
-    return RULE_TEMPLATE.format(**pieces).replace("gpu_mem_gb", MEMORY_FACT)
+    """One rule (RULE_TEMPLATE) with `pieces` put in, the ranking keys valid unless given (RULE_DEFAULTS);
+    `gpu_mem_gb` in them reads as MEMORY_FACT."""
+    return RULE_TEMPLATE.format(**{**RULE_DEFAULTS, **pieces}).replace("gpu_mem_gb", MEMORY_FACT)
+
+
+# the ranking keys (issue 11) of a valid rule, and hostile values for each: every one must be refused
+RULE_DEFAULTS = {"cost": "low", "evidence": '"gpu_mem_gb >= 20"', "weight": "1", "effect": "demote"}
+HOSTILE_RANKING = {
+    "weight": ("0", "6", "-6", "1" + "0" * 5000, "1e308", ".nan", ".inf", "1.5", "true", "x", "[]"),
+    "evidence": ('"maybe(gpu_mem_gb >= 20)"', '"known(lr)"', '"unknown_fact >= 1"', '"gpu_mem_gb >= 1e309"', '""'),
+    "effect": ("boost", "drop me", "[]", "~", "1"),
+    "cost": ("free", "[]", "1", "~", "LOW"),
+}
 
 
 RULE_TEMPLATE = """rules:
@@ -584,8 +595,15 @@ RULE_TEMPLATE = """rules:
     title: "{title}"
     strategy: monitoring
     severity: low
-    priority: {priority}
+    cost: {cost}
     when: {when}
+    evidence:
+      - when: {evidence}
+        weight: {weight}
+    contra:
+      - when: "gpu_mem_gb >= 80"
+        says: "the card is already large"
+        effect: {effect}
     why: "{why}"
     do: "check it"
     sources: [8]
@@ -650,7 +668,8 @@ def rule_file_case(rng, folder: Path) -> Case:
     else:
         pieces = {"id": rng.choice(["FUZ001", "FUZ001", "fuz1", "FUZ0001", "X" * 300, "FUZ001\n"]),
                   "title": rng.choice(["Fuzz"] + list(_TEMPLATES) + [_unclosed(rng)]),
-                  "priority": rng.choice(["1", "1", "-1", "1" + "0" * 5000, "1e308", "nan", ".inf", "x", "[]"]),
+                  **rng.choice([RULE_DEFAULTS] * 3 + [{**RULE_DEFAULTS, key: rng.choice(values)}
+                                                      for key, values in HOSTILE_RANKING.items()]),
                   "when": _when(rng),
                   "why": rng.choice(list(_TEMPLATES) + [_unclosed(rng), "fine"])}
         text = rule_text(**pieces)
@@ -658,7 +677,8 @@ def rule_file_case(rng, folder: Path) -> Case:
             text += rule_text(**pieces).split("\n", 1)[1]  # the same id twice
         path.write_text(text, encoding="utf-8")
         what = ", ".join(f"{k}={v[:50]!r}" for k, v in pieces.items() if k != "id" or v != "FUZ001")
-        reject = any(p in HUGE_TEMPLATES or p.startswith("{{ ") and "}}" not in p for p in pieces.values())
+        reject = any(p in HUGE_TEMPLATES or p.startswith("{{ ") and "}}" not in p for p in pieces.values()) \
+            or any(pieces[key] != RULE_DEFAULTS[key] for key in HOSTILE_RANKING)
     if rng.random() < 0.5:
         argv, codes = ["rules", "validate", str(path)], frozenset({0, 1, 2})
     else:
@@ -920,7 +940,7 @@ def _template_width_case(folder: Path) -> Case:
     sub = folder / "real-width"
     sub.mkdir()
     path = sub / "r.yaml"
-    path.write_text(rule_text(id="FUZ001", title="Fuzz", priority="1", when='"gpu_mem_gb >= 16"',
+    path.write_text(rule_text(id="FUZ001", title="Fuzz", when='"gpu_mem_gb >= 16"',
                                  why="{{gpu_mem_gb:1000000000}}"), encoding="utf-8")
     return Case("real-process", ["diagnose", "--gpu-mem", "8", "--rules", str(path)], "{{gpu_mem_gb:1000000000}}",
                 reject=True, real_process=True, cwd=sub)

@@ -16,7 +16,7 @@ VALIDATE = frozenset({0, 1, 2})
 
 
 def _rule_file(tmp_path, **pieces):
-    text = harness.rule_text(**{"id": "FUZ001", "title": "Fuzz", "priority": "1", "when": '"gpu_mem_gb >= 16"',
+    text = harness.rule_text(**{"id": "FUZ001", "title": "Fuzz", "when": '"gpu_mem_gb >= 16"',
                                 "why": "fine", **pieces})
     path = tmp_path / "r.yaml"
     path.write_text(text, encoding="utf-8")
@@ -60,11 +60,31 @@ def test_a_hostile_condition(when, tmp_path):
         assert_passes(case)
 
 
-@pytest.mark.parametrize("priority", ["-1", "1" + "0" * 5000, "1e308", ".nan", ".inf", "x", "[]"])
-def test_a_hostile_priority(priority, tmp_path):
-    path = _rule_file(tmp_path, priority=priority)
-    for case in _both(path, tmp_path, f"priority {priority[:20]}", priority != "-1"):
+@pytest.mark.parametrize("key, value", [(k, v) for k, values in harness.HOSTILE_RANKING.items() for v in values],
+                         ids=lambda x: str(x)[:20])
+def test_a_hostile_ranking_key_is_refused(key, value, tmp_path):
+    """An evidence weight out of -5..5 or 0, maybe()/known() in evidence, a contra effect or cost not in its list."""
+    path = _rule_file(tmp_path, **{key: value})
+    for case in _both(path, tmp_path, f"{key} {value[:20]}", True):
         assert_passes(case)
+
+
+def test_the_valid_ranking_keys_load_and_rank(tmp_path):
+    """The template's own evidence, contra and cost are valid: each hostile case above fails for its one value."""
+    from advisor.rank import engine
+    from advisor.rulebook import loader
+    from advisor.setup import fields
+
+    book, errors = loader.load_rulebook([_rule_file(tmp_path)], collect=True)
+    assert errors == []
+    report = engine.run(book, fields.normalize_setup({harness.MEMORY_FACT: 24}), explain=True)
+    entry = next(e for e in report["explain"] if e["rule"] == "FUZ001")
+    assert entry["fired"] is True and [e["weight"] for e in entry["evidence"] if "gpu_mem" in str(e["facts"])] == [1]
+    assert "the card is already large" not in str(entry["evidence"])
+    report = engine.run(book, fields.normalize_setup({harness.MEMORY_FACT: 80}), explain=True)
+    entry = next(e for e in report["explain"] if e["rule"] == "FUZ001")  # the contra holds: demoted, not dropped
+    assert {"text": "the card is already large", "weight": -engine.DEMOTION, "facts": {}} in entry["evidence"]
+    assert any("FUZ001" in a["rules"] for a in report["advice"])
 
 
 @pytest.mark.parametrize("data", harness.HOSTILE_RULE_FILES, ids=lambda d: repr(d[:20]))
