@@ -249,7 +249,17 @@ def _lit_class():
     return LitClassifier
 
 
+def _plain_progress() -> None:
+    """Lightning picks rich's progress bar and model summary when rich is installed (advisor's own terminal
+    needs it). On a fresh CI machine that bar crashed at teardown inside rich (Style has no attribute
+    strip), which is no part of any snippet: the snippets' Trainers get the plain tqdm bar instead."""
+    from lightning.pytorch.trainer.connectors import callback_connector
+
+    callback_connector._RICH_AVAILABLE = False
+
+
 def lightning_context(shape: Shape) -> dict[str, Any]:
+    _plain_progress()
     context = torch_context(shape)
     return {"lit_model": _lit_class()(context["model"]), **context}
 
