@@ -42,6 +42,7 @@ class Belief:
     cause: Cause
     score: int
     problems: list[str]  # present problems it explains, strongest prior first
+    prior: int  # the points those problems give it (0 when it explains none)
     held: list[Weighed] = field(default_factory=list)  # evidence items that held, in file order
     undecided: list[tuple[Evidence, list[str]]] = field(default_factory=list)  # (item, unknown facts)
 
@@ -98,7 +99,7 @@ def beliefs(book_diagnosis: diagnosis.Diagnosis, problems: dict[str, Problem], f
         held += [Weighed(f"{f['path']}:{f['line']}: {f['title']}", FINDING_WEIGHT[f["severity"]],
                          {"rule": f["rule"]}) for f in findings
                  if f["cause"] == cause.id and FINDING_WEIGHT[f["severity"]]]
-        found[cause.id] = Belief(cause, prior + sum(w.weight for w in held), explained, held, undecided)
+        found[cause.id] = Belief(cause, prior + sum(w.weight for w in held), explained, prior, held, undecided)
     return found
 
 
@@ -109,8 +110,7 @@ def prior_text(belief: Belief, problems: dict[str, Problem]) -> Weighed | None:
     level = {points: name for name, points in diagnosis.PRIORS.items()}
     parts = [f"{_article(level[belief.cause.explains[pid]])} cause of {problems[pid].title}"
              for pid in belief.problems]
-    return Weighed("; ".join(parts),
-                   _prior(belief.cause, problems[belief.problems[0]]) + MORE_PROBLEMS * (len(belief.problems) - 1), {})
+    return Weighed("; ".join(parts), belief.prior, {})
 
 
 def _article(word: str) -> str:

@@ -105,12 +105,11 @@ class Scored:
         if rule.strategy in facts["tried"]:
             self.demoted.append(Weighed(f"{book.strategies[rule.strategy].title.lower()}: already in use or tried",
                                         -DEMOTION, {"tried": sorted(facts["tried"])}))
-        prior = diagnose.prior_text(best, problems)
-        lines = ([prior] if prior and self.tier == 0 else []) + best.held + own + self.demoted
+        prior = diagnose.prior_text(best, problems)  # None in tier 1: its cause explains no present problem
+        lines = ([prior] if prior else []) + best.held + own + self.demoted
         self.evidence_for = [w for w in lines if w.weight > 0]
         self.evidence_against = [w for w in lines if w.weight < 0]
-        cause_score = best.score if self.tier == 0 else best.score - (prior.weight if prior else 0)
-        self.score = (cause_score + diagnosis.DIRECTNESS[directness] + sum(w.weight for w in own)
+        self.score = (best.score + diagnosis.DIRECTNESS[directness] + sum(w.weight for w in own)
                       - diagnosis.COSTS[book.cost(rule)] - DEMOTION * len(self.demoted))
         self.cost = book.cost(rule)
 
