@@ -90,14 +90,14 @@ def test_hf_trainer_callback_is_silent_on_a_healthy_run(tmp_path):
 
 # ---- Lightning --------------------------------------------------------------------------------------------
 
-def _lightning_train(lr, epochs=8):
+def _lightning_train(lr, epochs=8, net=mlp):
     lightning = pytest.importorskip("lightning")
     from advisor.live.callbacks.lightning import AdvisorCallback
 
     class Module(lightning.LightningModule):
         def __init__(self):
             super().__init__()
-            self.net = mlp()
+            self.net = net()
 
         def training_step(self, batch, _):
             x, y = batch
@@ -130,6 +130,23 @@ def test_lightning_callback_stops_a_diverging_run():
 def test_lightning_callback_is_silent_on_a_healthy_run():
     found, trainer = _lightning_train(lr=0.05, epochs=3)
     assert trainer.global_step == 3 * 63 and not [f for f in found if f.severe], [str(f) for f in found]
+    assert "vanishing-gradients" not in {f.symptom for f in found}  # its layer norms were sent and are healthy
+
+
+def _deep_sigmoid():
+    # 16 sigmoid layers: each passes back at most a quarter of the gradient, so the first layer gets ~1e-10 of
+    # what the last one gets (Glorot & Bengio 2010, the saturating-activation case)
+    torch.manual_seed(0)
+    layers = [nn.Linear(8, 32), nn.Sigmoid()]
+    for _ in range(15):
+        layers += [nn.Linear(32, 32), nn.Sigmoid()]
+    return nn.Sequential(*layers, nn.Linear(32, 2))
+
+
+def test_lightning_callback_sends_layer_norms_and_finds_vanishing_gradients():
+    found, _ = _lightning_train(lr=0.05, epochs=1, net=_deep_sigmoid)
+    vanishing = [f for f in found if f.symptom == "vanishing-gradients"]
+    assert vanishing and "first layer's gradient norm (net.0.weight)" in vanishing[0].evidence, [str(f) for f in found]
 
 
 # ---- Keras ------------------------------------------------------------------------------------------------

@@ -214,10 +214,14 @@ def test_thresholds_can_be_changed():
 
 
 def test_thresholds_are_named_and_checked():
-    with pytest.raises(TypeError):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="by name"):
         detectors.Thresholds(5)  # 42 fields, composed from the detectors' declarations: by name only
-    with pytest.raises(TypeError, match="diverge_rize"):
+    with pytest.raises(ValidationError, match="did you mean 'diverge_rise'"):
         detectors.with_thresholds(diverge_rize=5.0)
+    with pytest.raises(ValidationError, match="ema_alpha=1.5: a fraction"):
+        detectors.with_thresholds(ema_alpha=1.5)
     assert detectors.Thresholds(diverge_rise=5.0) == detectors.with_thresholds(diverge_rise=5.0) != detectors.Thresholds()
 
 

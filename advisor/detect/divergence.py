@@ -34,6 +34,7 @@ SATURATION_CONSEQUENCES = CONSEQUENCES - {"loss-plateau", "underfitting"}
 
 
 class DivergingLossThresholds:
+    SHARES = ("diverge_share", "saturation_accuracy")  # fractions: at most 1 (catalog.compose checks)
     diverge_rise: float = 0.3  # x the running minimum (SageMaker LossNotDecreasing: 5% of raw losses)
     diverge_share: float = 0.1  # of the progress made since the start, undone
     diverge_points: int = 3  # logged points in a row (also for saturation)

@@ -19,6 +19,7 @@ from advisor.detect.finding import Position
 
 
 class MinorityClassIgnoredThresholds:
+    SHARES = ("minority_accuracy", "minority_flat", "minority_entropy_band", "minority_learned")  # fractions: at most 1 (catalog.compose checks)
     minority_accuracy: tuple[float, float] = (0.9, 0.995)  # the majority shares judged
     minority_flat: float = 0.005  # accuracy range over the evaluations
     minority_points: int = 5  # evaluations in a row

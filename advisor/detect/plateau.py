@@ -22,6 +22,7 @@ from advisor.detect.finding import percent
 
 
 class LossPlateauThresholds:
+    SHARES = ("plateau_improvement", "plateau_progress", "plateau_lr_floor", "plateau_drop")  # fractions: at most 1 (catalog.compose checks)
     plateau_improvement: float = 0.01  # what counts as improving (SageMaker: 0.1% per 10 steps, raw values)
     plateau_min_points: int = 20  # the shortest plateau, in logged points, where the log has no epochs
     plateau_progress: float = 0.2  # a loss that has fallen this much in total has learned (also vanishing-gradients)

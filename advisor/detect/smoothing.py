@@ -21,6 +21,7 @@ ALPHA_FLOOR = 0.05  # a ~40-point average at most: longer ones lag too far behin
 
 
 class SmoothingThresholds:
+    SHARES = ("ema_alpha",)  # fractions: at most 1 (catalog.compose checks)
     median_window: int = 5  # an isolated spike (up to 2 points in 5) never moves the median
     ema_alpha: float = 0.3  # the average for clean curves; noisy ones get a smaller alpha (down to ALPHA_FLOOR)
     # logged values at the start left out of every reference (RunState's histories): the init transient, whose

@@ -27,6 +27,7 @@ MIN_POINTS = 5
 
 
 class StateThresholds:
+    SHARES = ("reference_share",)  # fractions: at most 1 (catalog.compose checks)
     # the grad_norm reference exploding- and vanishing-gradients compare against (the median of the whole run
     # so far, warm-up and tested window left out) needs this many summarised values first
     grad_baseline_points: int = 5

@@ -18,6 +18,7 @@ from advisor.detect.finding import percent
 
 
 class UnderfittingThresholds:
+    SHARES = ("underfit_progress", "underfit_accuracy")  # fractions: at most 1 (catalog.compose checks)
     underfit_progress: float = 0.25  # fall of the smoothed loss from its start
     underfit_accuracy: float = 0.6  # best accuracy below it: slow convergence (AutoTrainer)
     underfit_min_points: int = 10  # logged loss values before the run can be judged (where it has no epochs)

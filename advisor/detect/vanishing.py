@@ -28,6 +28,7 @@ from advisor.detect.streak import Streak
 
 
 class VanishingGradientsThresholds(GradientThresholds):
+    SHARES = ("stuck_band",)  # fractions: at most 1 (catalog.compose checks)
     vanishing_abs: float = 1e-7  # median grad_norm below it (SageMaker VanishingGradient)
     vanishing_ratio: float = 1e-3  # x the run's median; also first / last layer (AUTOTRAINER beta_1)
     vanishing_first_layer: float = 1e-4  # the first layer's own norm below it (AUTOTRAINER beta_2)

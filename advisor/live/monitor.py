@@ -76,10 +76,15 @@ class Monitor:
 
     def update(self, step: float, *, epoch: float | None = None, **metrics: Any) -> list[detect.Finding]:
         """New findings after this step. Metrics: loss, val_loss, accuracy, val_accuracy, grad_norm,
-        learning_rate (or lr), gpu_util; floats, or anything float() takes (a 0-d tensor); None is skipped."""
-        record = _position(step, epoch)
+        learning_rate (or lr), gpu_util; floats, or anything float() takes (a 0-d tensor); None is skipped.
+        `layer_grad_norm={"fc1.weight": 1e-6, ..., "head.weight": 0.3}`: per-layer norms, first layer first
+        (vanishing gradients are then judged by the first layer against the last)."""
+        record: dict[str, Any] = _position(step, epoch)
         for name, value in metrics.items():
             if value is None:
+                continue
+            if name == columns.LAYER_GRAD_NORM:
+                record[name] = _layer_norms(value)
                 continue
             try:
                 metric = canonical_metric(name)
@@ -91,20 +96,27 @@ class Monitor:
     def update_from(self, step: float, logs: Mapping[str, Any], *, epoch: float | None = None
                     ) -> list[detect.Finding]:
         """Like `update`, from a framework's dict of logged values: names are mapped as in log files
-        (`train_loss`, `eval_loss`, `lr-Adam`, ...), names of no known metric and non-numbers are skipped."""
+        (`train_loss`, `eval_loss`, `lr-Adam`, `grad_2.0_norm/<param>`, ...), names of no known metric and
+        non-numbers are skipped."""
         record = _position(step, epoch)
         if not isinstance(logs, Mapping):
             _reject("Monitor.update_from", InputError("logs", f"expected a mapping of logged values, not "
                                                               f"{type(logs).__name__}"), logs)
-        metrics: dict[str, float] = {}
+        metrics: dict[str, Any] = {}
+        layers: dict[str, float] = {}
         for name, value in logs.items():
+            number = _float_or_none(value)
+            parameter = columns.layer(str(name))
+            if number is None:
+                continue
+            if parameter is not None:  # `grad_2.0_norm/fc1.weight`: Lightning's grad_norm(), in logging order
+                layers.setdefault(parameter, number)
+                continue
             found = columns.classify(str(name))
-            if found is None or found[0] not in columns.METRICS or found[0] in metrics:
-                continue
-            try:
-                metrics[found[0]] = float(value)
-            except (TypeError, ValueError, OverflowError, RuntimeError):
-                continue
+            if found is not None and found[0] in columns.METRICS and found[0] not in metrics:
+                metrics[found[0]] = number
+        if layers:
+            metrics[columns.LAYER_GRAD_NORM] = layers
         return self._with_advice(self._analyzer.update({**record, **metrics})) if metrics else []
 
     def close(self) -> list[detect.Finding]:
@@ -177,6 +189,22 @@ def _position(step: Any, epoch: Any) -> dict[str, float]:
     if epoch is not None:
         record["epoch"] = _number("epoch", epoch, finite=True)
     return record
+
+
+def _float_or_none(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError, RuntimeError):  # RuntimeError: a tensor of several values
+        return None
+
+
+def _layer_norms(value: Any) -> dict[str, float]:
+    """`layer_grad_norm`: a mapping of parameter name -> gradient norm, first layer first."""
+    if not isinstance(value, Mapping) or not value:
+        _reject("Monitor.update", InputError(columns.LAYER_GRAD_NORM, "expected a non-empty mapping of parameter "
+                                                                      "name -> gradient norm, first layer first"), value)
+    return {str(name): _number(f"{columns.LAYER_GRAD_NORM}[{name!r}]", norm, finite=False)
+            for name, norm in value.items()}
 
 
 def _number(name: str, value: Any, *, finite: bool) -> float:
