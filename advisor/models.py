@@ -121,6 +121,24 @@ class Detected(_Out):
     evidence: str
 
 
+class LogValue(_Out):
+    """A setup value read from the training log, and where in the log it comes from."""
+
+    field: str
+    value: Any
+    source: str
+
+
+class LogSummary(_Out):
+    """The training log read: its format, its rows, what the reader noted, the setup values it gave."""
+
+    path: str
+    format: str
+    rows: int
+    notes: list[str]
+    values: list[LogValue]
+
+
 class Problem(_Out):
     id: str
     kind: Literal[PROBLEM_KINDS]  # type: ignore[valid-type]
@@ -144,6 +162,7 @@ class Report(_Out):
     dropped: list[Dropped]
     missing: list[Missing]
     detected: Optional[list[Detected]] = None
+    log: Optional[LogSummary] = None  # with a training log: what it was and what it gave the setup
     findings: Optional[list[dict[str, Any]]] = None  # advisor check's findings in the training code (--script)
     explain: Optional[list[dict[str, Any]]] = None
 

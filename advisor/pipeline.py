@@ -53,10 +53,12 @@ def advise(setup: Mapping[str, Any], *, log: str | Path | None = None, rules: It
         from advisor import logs
 
         analysis = logs.analyze(log)
-        normalized = logs.merge_symptoms(normalized, analysis)
+        normalized, taken = logs.merge_symptoms(normalized, analysis)
     book = rulebook_for(rules)
     report = engine.run(book, normalized, explain=explain, detected=analysis.detected() if analysis else None,
                         findings=findings)
+    if analysis is not None:
+        report["log"] = analysis.summary(taken)
     fired = report["advice"]
     report["advice"] = fired[:top] if top else fired
     return Advised(report, fired, book, analysis)

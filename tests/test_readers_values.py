@@ -45,18 +45,20 @@ def test_fractional_trainer_epochs_round_up():
 
 def test_log_values_fill_the_setup_but_the_user_wins():
     analysis = analyze(READERS / "lightning")
-    merged = merge_symptoms(fields.normalize_setup({"gpu": "a100"}), analysis)
+    merged, taken = merge_symptoms(fields.normalize_setup({"gpu": "a100"}), analysis)
+    assert {"lr", "epochs", "loss_start"} <= set(taken) and "gpu" not in taken
     assert merged["lr"] == pytest.approx(3e-3) and merged["epochs"] == 4
     assert merged["loss_start"] == pytest.approx(analysis.values["loss_start"][0], rel=1e-5)
-    given = merge_symptoms(fields.normalize_setup({"lr": "1e-4", "epochs": 10}), analysis)
+    given, taken = merge_symptoms(fields.normalize_setup({"lr": "1e-4", "epochs": 10}), analysis)
+    assert not {"lr", "epochs"} & set(taken)
     assert given["lr"] == pytest.approx(1e-4) and given["epochs"] == 10
 
 
 def test_a_value_outside_its_field_is_left_out(tmp_path):
     path = tmp_path / "gan.csv"  # a GAN's or an ELBO's loss can be negative: no loss_start for the rules
     path.write_text("step,loss\n" + "".join(f"{i},{-1 - i / 10}\n" for i in range(1, 40)))
-    merged = merge_symptoms({}, analyze(path))
-    assert "loss_start" not in merged and "loss_now" not in merged
+    merged, taken = merge_symptoms({}, analyze(path))
+    assert "loss_start" not in merged and "loss_start" not in taken and "loss_now" not in merged
 
 
 def test_the_report_does_not_ask_for_a_learning_rate_the_log_holds(run_cli):
@@ -65,3 +67,16 @@ def test_the_report_does_not_ask_for_a_learning_rate_the_log_holds(run_cli):
     report = json.loads(out)
     assert report["setup"]["lr"] == pytest.approx(3e-3)
     assert "lr" not in {m["field"] for m in report["missing"]}
+    taken = {v["field"]: v for v in report["log"]["values"]}
+    assert taken["lr"]["value"] == pytest.approx(3e-3) and "highest learning rate" in taken["lr"]["source"]
+    assert report["log"]["format"] == "lightning" and report["log"]["rows"] > 0
+
+
+def test_the_terminal_and_markdown_say_which_values_came_from_the_log(run_cli):
+    for fmt in ("terminal", "markdown"):
+        code, out, err = run_cli("diagnose", "--log", READERS / "lightning", "--format", fmt)
+        assert code in (0, 1), err
+        text = " ".join(out.split())
+        assert "From the log:" in text and "lr 0.003 (the highest learning rate the log holds" in text, text
+        setup = text.split("Setup:")[1].split("From the log:")[0]
+        assert "lr" not in setup  # shown once, as the log's, not as if the user had given it

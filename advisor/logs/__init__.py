@@ -31,7 +31,7 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from advisor import files
 from advisor.errors import InputError
@@ -199,7 +199,7 @@ class LogValues:
         """setup field -> (value, where in the log it comes from)."""
         out: dict[str, tuple[Any, str]] = {}
         if self.lr is not None:
-            out["lr"] = (self.lr[0], f"the highest learning rate the log holds (step {self.lr[1]:g})")
+            out["lr"] = (self.lr[0], f"the highest learning rate the log holds, at step {self.lr[1]:g}")
         if self.loss_start is not None:
             out["loss_start"] = (self.loss_start, "the first training loss logged")
             out["loss_now"] = (_median(self.tails["loss"]), f"the median of the last {len(self.tails['loss'])} "
@@ -243,6 +243,12 @@ class Analysis:
 
     def symptoms(self) -> list[str]:
         return sorted({f.symptom for f in self.findings})
+
+    def summary(self, taken: Iterable[str] = ()) -> dict[str, Any]:
+        """The report's `log`: the file read, what the reader noted, and the setup values taken from it."""
+        return {"path": self.path, "format": self.format, "rows": self.rows, "notes": list(self.notes),
+                "values": [{"field": name, "value": self.values[name][0], "source": self.values[name][1]}
+                           for name in taken]}
 
 
 def analyze(path: str | Path, fmt: str | None = None, *, thresholds: Any = None) -> Analysis:
@@ -298,12 +304,14 @@ def _block_size(path: Path, fmt: str) -> int:
     return max(1, int(size / (len(head) / lines)) // MAX_POINTS)
 
 
-def merge_symptoms(setup: dict[str, Any], analysis: Analysis) -> dict[str, Any]:
+def merge_symptoms(setup: dict[str, Any], analysis: Analysis) -> tuple[dict[str, Any], list[str]]:
     """The setup with the detected symptoms added to the declared ones, and the values the log states
-    (Analysis.values) for the fields the setup leaves out: what the user gave always wins."""
+    (Analysis.values) for the fields the setup leaves out: what the user gave always wins. Also the
+    fields taken from the log, in the order the log's values are listed."""
     from advisor.setup import fields
 
     merged = dict(setup)
+    taken = []
     for name, (value, _) in analysis.values.items():
         known = fields.BY_NAME.get(name)
         if known is None or merged.get(name) is not None:
@@ -313,7 +321,8 @@ def merge_symptoms(setup: dict[str, Any], analysis: Analysis) -> dict[str, Any]:
         except (ValueError, InputError):
             continue  # outside the field's bounds (a negative loss): not a value the rules can use
         merged[name] = value
+        taken.append(name)
     symptoms = sorted(set(setup.get("symptoms", ())) | set(analysis.symptoms()))
     if symptoms:
         merged["symptoms"] = symptoms
-    return fields.normalize_setup(merged) if merged != setup else setup
+    return (fields.normalize_setup(merged) if merged != setup else setup), taken

@@ -14,6 +14,10 @@ def fence(code: str) -> str:
 
 def render(report: dict) -> str:
     lines = ["# Training advice", "", f"**Setup:** {setup_line(detected.declared_setup(report))}", ""]
+    if (log := detected.log_line(report)) is not None:
+        lines += [f"**Log:** {log}", ""]
+    if taken := detected.from_log(report):
+        lines += [f"**From the log:** {'; '.join(taken)}", ""]
     found = detected.detected(report)
     if found:
         lines += ["## Detected in the training log", ""]

@@ -72,7 +72,8 @@ def sarif_log(report: dict[str, Any], book, location=None) -> dict[str, Any]:
             "tool": {"driver": {"name": "advisor", "version": __version__, "semanticVersion": __version__,
                                 "rules": rules}},
             "results": results,
-            "properties": {"setup": report["setup"], **({"detected": found} if found else {})},
+            "properties": {"setup": report["setup"], **({"detected": found} if found else {}),
+                           **({"log": report["log"]} if report.get("log") else {})},
             **({"invocations": [_detected_notifications(found)]} if found else {}),
         }],
     }

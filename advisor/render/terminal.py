@@ -101,6 +101,10 @@ def window_console() -> Console:
 def show(report: dict, console: Console | None = None) -> None:
     console = console or window_console()
     hang(console, "Setup: ", setup_line(detected.declared_setup(report)))
+    if (log := detected.log_line(report)) is not None:
+        hang(console, "Log: ", log)
+    if taken := detected.from_log(report):
+        hang(console, "From the log: ", "; ".join(taken))
     for item in detected.detected(report):
         hang(console, "Detected: ", detected.text(item))
     if report.get("problems"):
