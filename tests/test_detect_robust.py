@@ -152,3 +152,43 @@ def test_any_per_layer_norms_are_taken_without_raising(layers, losses):
     analyzer.finish()
     for merged in blocks(({"step": float(i), "layer_grad_norm": layer} for i, layer in enumerate(layers)), 3):
         analyzer.update(merged)
+
+
+_CELL = st.one_of(st.just(""), st.sampled_from(["nan", "inf", "-inf"]),
+                  st.floats(-1e6, 1e6, allow_nan=False).map(repr))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(_CELL, _CELL, _CELL), min_size=1, max_size=300), st.integers(2, 40),
+       st.booleans())
+def test_a_csv_merged_while_read_gives_the_blocks_of_its_records(tmp_path_factory, rows, size, lightning):
+    """The reader's column-by-column merge of a long CSV is the record merge (reduce.blocks), events included:
+    empty cells, NaN and inf anywhere, a loss column with gaps."""
+    from advisor.logs import plain
+
+    path = tmp_path_factory.mktemp("merge") / "log.csv"
+    path.write_text("step,loss,val_loss,grad_norm\n" + "".join(f"{i},{a},{b},{c}\n" for i, (a, b, c) in
+                                                               enumerate(rows, start=1)))
+    options = {"missing_is_nan": not lightning}
+    try:
+        expected = list(blocks(plain.read_csv(path, **options), size))
+    except Exception as exc:  # a file the reader refuses is refused merged too
+        with pytest.raises(type(exc)):
+            list(plain.read_csv(path, block=size, **options))
+        return
+    merged = list(plain.read_csv(path, block=size, **options))
+    assert [sorted(r) for r in merged] == [sorted(r) for r in expected]
+    for got, want in zip(merged, expected):
+        for key, value in want.items():
+            assert got[key] == pytest.approx(value, rel=1e-12, nan_ok=True), key
+
+
+def test_a_long_finite_csv_is_merged_column_by_column_across_batches(tmp_path):
+    from advisor.logs import plain
+
+    path = tmp_path / "long.csv"
+    path.write_text("step,epoch,loss,val_loss\n" + "".join(
+        f"{i},{i // 5000},{2 / (1 + i / 500)},{'' if i % 1000 else 1 / (1 + i / 500)}\n" for i in range(1, 30001)))
+    merged, expected = list(plain.read_csv(path, block=300)), list(blocks(plain.read_csv(path), 300))
+    assert len(merged) == len(expected) and all(a == pytest.approx(b) for a, b in zip(merged, expected))
+    assert len(merged) == 100 and sum(r["_rows"] for r in merged) == 30000

@@ -14,7 +14,8 @@ loss is seen at its own step, whatever the file size. Per-layer norms
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Iterator
+from itertools import compress
+from typing import Any, Iterable, Iterator, Sequence
 
 Record = dict[str, Any]
 
@@ -76,3 +77,33 @@ def blocks(records: Iterable[Record], size: int) -> Iterator[Record]:
             block = _Block()
     if block.rows:
         yield block.record()
+
+
+def merge_columns(keys: Sequence[str], cols: Sequence[Sequence[float]], present: Sequence[Sequence[bool] | None],
+                  size: int) -> list[Record] | None:
+    """What `blocks(records, size)` makes of a batch of rows whose values are all finite, computed column by
+    column (sums of slices, in C), or None when a row may hold no metric (the record path drops such rows).
+    `present[i]` marks the rows where column i has a value (None: every row)."""
+    axes = ("step", "epoch")
+    metrics = [(k, col, mark) for k, col, mark in zip(keys, cols, present) if k not in axes]
+    if not any(mark is None for _, _, mark in metrics):  # no column logged on every row: some rows may hold none
+        return None
+    step = cols[keys.index("step")]
+    epoch = keys.index("epoch") if "epoch" in keys else None
+    rows = len(step)
+    out = []
+    for start in range(0, rows, size):
+        end = min(start + size, rows)
+        record: Record = {}
+        for key, col, mark in metrics:
+            if mark is None:
+                record[key] = sum(col[start:end]) / (end - start)
+            else:
+                values = list(compress(col[start:end], mark[start:end]))
+                if values:
+                    record[key] = sum(values) / len(values)
+        record["step"], record["_rows"] = step[end - 1], end - start
+        if epoch is not None and (present[epoch] is None or present[epoch][end - 1]):
+            record["epoch"] = cols[epoch][end - 1]
+        out.append(record)
+    return out

@@ -98,14 +98,26 @@ def _readers() -> dict[str, Callable[..., Iterator[plain.Record]]]:
             "tensorboard": tensorboard.read, "mlflow": mlflow.read}
 
 
-def _open(path: Path, fmt: str | None, notes: list[str]) -> tuple[str, Iterator[plain.Record]]:
+MERGED_BY_READER = ("csv", "lightning")  # readers that merge long logs themselves, column by column (plain.read_csv)
+
+
+def _open(path: Path, fmt: str | None, notes: list[str], *, merged: bool = False) -> tuple[str, Iterator[plain.Record]]:
+    """The format and the records of a log; `merged`: records merged into about MAX_POINTS points when it is long."""
     target, folder_format, chosen = runs.resolve(path)
     notes.extend(chosen)
     fmt = fmt or folder_format or _file_format(target)
     readers = _readers()
     if fmt not in readers:
         raise InputError("log", f"unknown log format {fmt!r}; known: {', '.join(FORMATS)}")
-    return fmt, readers[fmt](target, notes=notes)
+    block = _block_size(target, fmt) if merged else 1
+    if block > 1 and fmt in MERGED_BY_READER:
+        return fmt, readers[fmt](target, notes=notes, block=block)
+    records = readers[fmt](target, notes=notes)
+    if block > 1:
+        from advisor.detect.reduce import blocks
+
+        records = blocks(records, block)
+    return fmt, records
 
 
 def read_log(path: str | Path, fmt: str | None = None, notes: list[str] | None = None) -> Iterator[plain.Record]:
@@ -257,16 +269,11 @@ def analyze(path: str | Path, fmt: str | None = None, *, thresholds: Any = None)
 
     path = Path(path)
     notes: list[str] = []
-    fmt, records = _open(path, fmt, notes)
+    fmt, records = _open(path, fmt, notes, merged=True)
     analyzer = detect.Analyzer(thresholds)
     curves = {name: Downsampled() for name in CURVES}
     values = LogValues()
     rows = 0
-    block = _block_size(path, fmt)
-    if block > 1:
-        from advisor.detect.reduce import blocks
-
-        records = blocks(records, block)
     try:
         for record in records:
             rows += record.pop("_rows", 1)
@@ -287,7 +294,10 @@ def analyze(path: str | Path, fmt: str | None = None, *, thresholds: Any = None)
                     notes, values.values())
 
 
-MAX_POINTS = 100_000  # what reaches the detectors of a very long log: its cost stays a small multiple of reading
+# What reaches the detectors of a very long log (about 50 µs a point, in Python): at 10,000, analysing a
+# million-row CSV costs a small multiple of csv.reader's bare pass (benchmarks/bench_logs.py); the merge keeps
+# every non-finite value an event of its own, so a finding does not depend on the file's length.
+MAX_POINTS = 10_000
 
 
 def _block_size(path: Path, fmt: str) -> int:

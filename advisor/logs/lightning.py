@@ -25,5 +25,5 @@ def looks_like(header: list[str]) -> bool:
         any(n.endswith(("_step", "_epoch")) for n in names) or any(n.startswith("lr_") or _NORM.match(n) for n in names))
 
 
-def read(path: Path, notes: plain.Notes | None = None) -> Iterator[plain.Record]:
-    return plain.read_csv(path, missing_is_nan=False, notes=notes)
+def read(path: Path, notes: plain.Notes | None = None, block: int = 1) -> Iterator[plain.Record]:
+    return plain.read_csv(path, missing_is_nan=False, notes=notes, block=block)

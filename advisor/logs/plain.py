@@ -100,7 +100,7 @@ class _Slow(Exception):
 
 
 def read_csv(path: Path, *, step_from_epoch: bool = False, missing_is_nan: bool = True,
-             notes: Notes | None = None) -> Iterator[Record]:
+             notes: Notes | None = None, block: int = 1) -> Iterator[Record]:
     """Stream records from a CSV whose first line is a header.
 
     `step_from_epoch`: the log has one row per epoch (Keras), so the epoch is the x axis.
@@ -109,23 +109,28 @@ def read_csv(path: Path, *, step_from_epoch: bool = False, missing_is_nan: bool 
     log of a million rows costs a small multiple of csv.reader's own pass; the first cell that
     mode cannot take (Keras's `NA`, a note column, a quoted number) starts the file again from that
     row, cell by cell, which also names the file, line and column of a bad value.
+    `block` > 1: records merged `block` rows at a time, as advisor.detect.reduce.blocks merges them
+    (a very long log); on the fast path the merge is done column by column, never row by row.
     """
-    return itertools.chain.from_iterable(_csv_batches(path, step_from_epoch, missing_is_nan, notes))
+    return itertools.chain.from_iterable(_csv_batches(path, step_from_epoch, missing_is_nan, notes, block))
 
 
-def _csv_batches(path: Path, by_epoch: bool, missing_is_nan: bool, notes: Notes | None) -> Iterator[list[Record]]:
+def _csv_batches(path: Path, by_epoch: bool, missing_is_nan: bool, notes: Notes | None,
+                 block: int) -> Iterator[list[Record]]:
     """Lists of records (no Python code runs per record between here and the detectors)."""
     try:
-        yield from _read_csv(path, by_epoch, missing_is_nan, notes, fast=True, done=0)
+        yield from _read_csv(path, by_epoch, missing_is_nan, notes, fast=True, done=0, block=block)
     except _Slow as slow:
-        yield from _read_csv(path, by_epoch, missing_is_nan, notes, fast=False, done=slow.done)
+        yield from _read_csv(path, by_epoch, missing_is_nan, notes, fast=False, done=slow.done, block=block)
 
 
 _EMPTY = itertools.repeat("")  # never exhausted: map(operator.ne, cells, _EMPTY) marks the non-empty cells
 
 
 def _read_csv(path: Path, by_epoch: bool, missing_is_nan: bool, notes: Notes | None, *, fast: bool,
-              done: int) -> Iterator[list[Record]]:
+              done: int, block: int = 1) -> Iterator[list[Record]]:
+    from advisor.detect import reduce
+
     from advisor.logs import wandb
 
     with source.open_text(path) as handle:
@@ -149,9 +154,10 @@ def _read_csv(path: Path, by_epoch: bool, missing_is_nan: bool, notes: Notes | N
         keys, indexes = tuple(chosen), tuple(chosen.values())
         try:
             if fast:
-                yield from _batches(reader, keys, indexes, len(names), missing_is_nan)
+                yield from _batches(reader, keys, indexes, len(names), missing_is_nan, block)
             else:
-                yield from _rows(reader, names, chosen, layers, path, by_epoch, missing_is_nan, done)
+                for records in _rows(reader, names, chosen, layers, path, by_epoch, missing_is_nan, done):
+                    yield list(reduce.blocks(records, block)) if block > 1 else records
         except csv.Error as exc:
             raise fail(path, reader.line_num + 1, f"malformed CSV: {exc}") from None
         if lines.unterminated.strip():
@@ -162,8 +168,9 @@ BATCH = 4096
 
 
 def _batches(reader: Any, keys: tuple[str, ...], indexes: tuple[int, ...], width: int,
-             missing_is_nan: bool) -> Iterator[list[Record]]:
-    """Records, BATCH rows at a time, checked column by column and built in C.
+             missing_is_nan: bool, block: int = 1) -> Iterator[list[Record]]:
+    """Records, BATCH rows at a time (a multiple of `block`), checked column by column and built in C; with
+    `block` > 1 merged column by column where the batch allows (reduce.merge_columns), else record by record.
 
     Anything this path does not take (a row of another width, a row without a finite step, a
     quoted cell, an unconvertible one) raises _Slow with the rows already given, before any
@@ -175,10 +182,12 @@ def _batches(reader: Any, keys: tuple[str, ...], indexes: tuple[int, ...], width
     metrics_at = {i for i, k in enumerate(keys) if k in columns.METRICS}
     builders: dict[tuple[int, ...], Callable[[list[list[Any]]], list[Record]]] = {}
     isfinite, compress, ne, eq = math.isfinite, itertools.compress, operator.ne, operator.eq
-    done = 0
+    from advisor.detect import reduce
+
+    done, rows_per_batch = 0, max(block, BATCH // block * block)
     while True:
         try:
-            batch = list(itertools.islice(reader, BATCH))
+            batch = list(itertools.islice(reader, rows_per_batch))
         except ValueError:  # QUOTE_NONNUMERIC met a cell that is no number
             raise _Slow(done) from None
         if not batch:
@@ -193,23 +202,32 @@ def _batches(reader: Any, keys: tuple[str, ...], indexes: tuple[int, ...], width
         if indexes != tuple(range(width)):
             cols = [cols[i] for i in indexes]
         marks: list[list[bool] | None] = []
+        # a column's sum is finite exactly when all its values are (a NaN or an inf makes it NaN or inf; finite
+        # values that overflow only send the batch down the record path): one pass checks type and finiteness
+        finite: list[bool] = []
         for col in cols:
             try:
-                sum(col, 0.0)  # all floats (the common column): no mark needed
+                finite.append(isfinite(sum(col, 0.0)))  # all floats (the common column): no mark needed
                 marks.append(None)
             except TypeError:  # an empty cell, or a quoted one
                 mark = list(map(ne, col, _EMPTY))
                 try:
-                    sum(compress(col, mark), 0.0)
+                    finite.append(isfinite(sum(compress(col, mark), 0.0)))
                 except TypeError:  # a quoted cell is a str
                     raise _Slow(done) from None
                 marks.append(mark)
-        if marks[step_at] is not None or not all(map(isfinite, cols[step_at])):
+        if marks[step_at] is not None or not (finite[step_at] or all(map(isfinite, cols[step_at]))):
             raise _Slow(done)
-        if epoch_at is not None:
+        if epoch_at is not None and not finite[epoch_at]:
             epochs = cols[epoch_at] if marks[epoch_at] is None else compress(cols[epoch_at], marks[epoch_at])
             if not all(map(isfinite, epochs)):
                 raise _Slow(done)
+        if block > 1 and not (loss_at is not None and marks[loss_at] is not None):  # no missing loss to read as NaN
+            merged = reduce.merge_columns(keys, cols, marks, block) if all(finite) else None
+            if merged is not None:
+                yield merged
+                done += len(rows)
+                continue
         full = tuple(i for i, mark in enumerate(marks) if mark is None)
         build = builders.get(full)
         if build is None:
@@ -226,7 +244,7 @@ def _batches(reader: Any, keys: tuple[str, ...], indexes: tuple[int, ...], width
                     _nan_loss(records[j])
             if not metrics_at & set(full):  # a row may hold no metric at all: not a point
                 records = [r for r in records if len(r) > 1 + ("epoch" in r)]
-        yield records
+        yield list(reduce.blocks(records, block)) if block > 1 else records
         done += len(rows)
 
 
