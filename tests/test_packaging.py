@@ -7,10 +7,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_every_subpackage_is_listed_for_the_wheel():
-    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
-    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "advisor").rglob("__init__.py")}
-    assert found | {"advisor.rules"} == listed
+def test_the_wheel_finds_every_subpackage_and_the_rules_through_the_link():
+    """pyproject's packages.find, as setuptools reads it: every advisor package, advisor.rules among them (the link
+    advisor/rules -> ../rules), and nothing else (the rule topic folders are data, not packages)."""
+    from setuptools import find_packages
+
+    find = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    found = set(find_packages(str(ROOT), include=find["include"]))
+    expected = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "advisor").rglob("__init__.py")
+                if "rules" not in p.relative_to(ROOT / "advisor").parts[:-1]}
+    assert (ROOT / "advisor" / "rules").resolve() == (ROOT / "rules").resolve()
+    assert found == expected | {"advisor.rules"}
 
 
 def test_the_wheel_ships_every_rule_file_and_topic_readme_but_not_the_snippet_checks():
@@ -18,7 +25,7 @@ def test_the_wheel_ships_every_rule_file_and_topic_readme_but_not_the_snippet_ch
     import glob
 
     setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    source = ROOT / setuptools["package-dir"]["advisor.rules"]
+    source = ROOT / "advisor" / "rules"
     shipped = {Path(p) for pattern in setuptools["package-data"]["advisor.rules"]
                for p in glob.glob(pattern, root_dir=source, recursive=True)}
     data = {p.relative_to(source) for p in source.rglob("*") if p.suffix in (".yaml", ".md")}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from advisor.errors import RuleError
 
-RULES_PACKAGE = "advisor.rules"  # the top-level rules/ folder, mapped in pyproject.toml
+RULES_PACKAGE = "advisor.rules"  # advisor/rules, a link to the top-level rules/ folder (pyproject.toml)
 STRATEGY_FILE = "strategies.yaml"
 STRATEGY_FILE_LIMIT = 1 << 20
 
