@@ -255,3 +255,28 @@ def test_the_worked_ranking_example_of_the_rules_guide_holds():
     faster = pipeline.advise({**setup, "lr": 1e-3}).report
     assert [(a["rule"], a["score"]) for a in faster["advice"][:2]] == [("STB007", 9), ("STB022", 9)]
     assert {c["id"]: c["score"] for c in faster["causes"]}["lr-too-high"] == 7
+
+
+# ------------------------------------------------------------------ strategy scopes
+
+def test_a_scoped_strategy_keeps_its_rules_silent_outside_its_scope():
+    from advisor import pipeline
+
+    neural = {"symptoms": ["nan-loss"], "precision": "fp16"}
+    fired = {i["strategy"] for i in pipeline.advise(neural).report["advice"]}
+    assert {"safer-precision", "gradient-clipping"} <= fired
+    for outside in ({"framework": "sklearn"}, {"model_family": "tree"}):
+        strategies = {i["strategy"] for i in pipeline.advise({**neural, **outside}).report["advice"]}
+        assert not strategies & {"safer-precision", "gradient-clipping", "mixed-precision"}, outside
+        assert "check-data-pipeline" in strategies  # an unscoped fix still applies there
+
+
+def test_an_unknown_scope_or_a_bad_scope_condition_names_the_strategy(builtin_copy):
+    catalog = builtin_copy / rulebook.STRATEGY_FILE
+    text = catalog.read_text()
+    catalog.write_text(text.replace("scopes:\n", "scopes:\n  broken: \"framework === 'x'\"\n", 1)
+                       .replace("    scope: neural\n", "    scope: nerual\n", 1))
+    _, errors = rulebook.load_rulebook(collect=True)
+    messages = [str(e) for e in errors]
+    assert any("broken" in m and "syntax error" in m for m in messages), messages
+    assert any("unknown scope 'nerual'" in m for m in messages), messages

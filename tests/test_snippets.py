@@ -94,7 +94,7 @@ def test_at_least_90_percent_of_snippets_run_as_shown():
 
 def test_every_check_file_sits_beside_its_rule_and_checks_frameworks_the_rule_has():
     by_file = {checks.checks_file(Path(rule.file).resolve()): rule for rule in RULES}
-    found = sorted(Path(snippet_cases.rulebook.builtin_dir()).rglob("*" + checks.CHECK_SUFFIX))
+    found = sorted(p.resolve() for p in Path(snippet_cases.rulebook.builtin_dir()).rglob("*" + checks.CHECK_SUFFIX))
     assert found, "no rule check files found"
     for path in found:
         rule = by_file.get(path)
@@ -104,3 +104,12 @@ def test_every_check_file_sits_beside_its_rule_and_checks_frameworks_the_rule_ha
         for fn in own:
             assert set(fn.frameworks) <= set(rule.code), f"{path}: {fn.fn.__name__} checks {fn.frameworks}, " \
                                                           f"{rule.id} has code for {sorted(rule.code)}"
+
+
+def test_the_hugging_face_context_tokenizes_its_words_into_distinct_ids():
+    """Text classifiers must see inputs that differ by their words, or no check of what training did can fail."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(contexts._tokenizer_dir())
+    ids = tokenizer(" ".join(contexts._WORDS[:5]))["input_ids"]
+    assert tokenizer.unk_token_id not in ids and len(set(ids)) == len(ids), ids

@@ -199,6 +199,12 @@ def assumed_precision(setup, facts):
     return setup.get("precision", "fp32")
 
 
+@_fact("bool", "the run autocasts to fp16, so its loss needs scaling (a GradScaler); bf16 and fp32 do not",
+       "precision")
+def fp16_autocast(setup, facts):
+    return setup["precision"] == "fp16"
+
+
 @_fact("number", "memory of the largest single GPU in the catalog, GiB")
 def largest_gpu_gib(setup, facts):
     return float(max(card.memory_gib for card in gpus.CATALOG.values()))

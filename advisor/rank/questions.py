@@ -35,7 +35,8 @@ class Undecided:
 
 
 def unknown_names(trace) -> set[str]:
-    return {n for atom in trace.atoms if atom.result is None for n in atom.unknown}
+    """The facts a rule waits on; not those a maybe() assumed, whose answer could only silence it."""
+    return {n for atom in trace.atoms if atom.result is None and not atom.assumed for n in atom.unknown}
 
 
 def _fields(names: set[str] | list[str], known: set[str]) -> set[str]:

@@ -32,7 +32,7 @@ from advisor.rulebook import conditions as c
 from advisor.rulebook import diagnosis, loader, templates, yamlfile
 from advisor.setup import fields
 
-FORMAT = "2"
+FORMAT = "3"
 # the modules whose code decides what a rule file loads as
 _CODE = (loader, c, diagnosis, templates, facts, fields, vocabulary)
 
@@ -62,11 +62,8 @@ def load_rulebook(extra: tuple[Path, ...] | list[Path] = ()) -> loader.Rulebook:
 def sources(extra: tuple[Path, ...] | list[Path]) -> dict[str, Path]:
     """The files load_rulebook reads: real path -> as given (the strategy catalog first)."""
     base = loader.builtin_dir()
-    found = {os.path.realpath(base / name): base / name for name in loader.CATALOG_FILES}
-    for source in [base, *map(Path, extra)]:
-        for path in loader.rule_files(source):
-            found.setdefault(os.path.realpath(path), path)
-    return found
+    return loader.real_paths([*(base / name for name in loader.CATALOG_FILES),
+                              *(path for source in [base, *map(Path, extra)] for path in loader.rule_files(source))])
 
 
 def _key(sources: dict[str, Path]) -> list[Any] | None:
@@ -107,7 +104,8 @@ def _write(cache: Path, data: dict[str, Any]) -> None:
 
 def encode(book: loader.Rulebook) -> dict[str, Any]:
     d = book.diagnosis
-    return {"strategies": [[s.id, s.title, s.description, sorted(s.conflicts), s.treats, s.cost]
+    return {"strategies": [[s.id, s.title, s.description, sorted(s.conflicts), s.treats, s.cost, s.scope,
+                            encode_condition(s.applies) if s.applies else None]
                            for s in book.strategies.values()],
             "problems": [[p.id, p.title, p.kind, encode_condition(p.condition) if p.condition else None, p.says]
                          for p in d.problems.values()],
@@ -117,9 +115,10 @@ def encode(book: loader.Rulebook) -> dict[str, Any]:
 
 def decode(data: dict[str, Any]) -> loader.Rulebook:
     strategies = {}
-    for sid, title, description, conflicts, treats, cost in data["strategies"]:
+    for sid, title, description, conflicts, treats, cost, scope, applies in data["strategies"]:
         strategies[_text(sid)] = loader.Strategy(sid, _text(title), _text(description), frozenset(conflicts),
-                                                 _treats(treats), _choice(cost, diagnosis.COSTS))
+                                                 _treats(treats), _choice(cost, diagnosis.COSTS), _text(scope),
+                                                 decode_condition(applies) if applies is not None else None)
     problems = {_text(pid): diagnosis.Problem(pid, _text(title), _choice(kind, diagnosis.PROBLEM_KINDS),
                                               decode_condition(when) if when is not None else None, _text(says))
                 for pid, title, kind, when, says in data["problems"]}

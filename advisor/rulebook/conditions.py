@@ -63,13 +63,12 @@ class Atom:
     result: bool | None
     values: dict[str, Any]
     unknown: list[str]
+    assumed: bool = False  # undecided inside a maybe(), which let it pass: its answer can only silence the rule
 
 
 @dataclass
 class Trace:
     atoms: list[Atom] = field(default_factory=list)
-    # facts whose absence a maybe() let pass: knowing them could silence the rule
-    assumed: set[str] = field(default_factory=set)
 
 
 # ---------------------------------------------------------------- value nodes
@@ -240,7 +239,7 @@ class _Maybe(_Composite):
         result = self.inner.test(facts, trace)
         if result is None:
             for atom in trace.atoms[start:]:
-                trace.assumed.update(atom.unknown)
+                atom.assumed = True
         return result is not False
 
 

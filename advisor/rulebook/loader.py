@@ -19,7 +19,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Collection
+from typing import Any, Callable, Collection, Iterable
 
 from advisor.rulebook import conditions, diagnosis, templates, yamlfile
 from advisor.rulebook.location import RULES_PACKAGE, STRATEGY_FILE, builtin_dir
@@ -63,6 +63,8 @@ class Strategy:
     conflicts: frozenset[str]
     treats: dict[str, str]  # cause id -> directness (diagnosis.DIRECTNESS): what the fix acts on
     cost: str  # diagnosis.COSTS: what applying it costs
+    scope: str = ""  # a name from the catalog's `scopes`: where the technique exists; "" everywhere
+    applies: conditions.Condition | None = None  # that scope's condition, joined to each of its rules' `when`
 
 
 @dataclass(frozen=True)
@@ -194,29 +196,47 @@ def load_strategies(path: Path, causes: Collection[str] = ()) -> tuple[dict[str,
     if not isinstance(entries, dict):
         checker.error("expected a top-level 'strategies:' map")
         return catalog, checker.errors
+    scopes = _scopes(data, checker)
     for sid, entry in entries.items():
         line = entries.lines.get(sid)
         if not isinstance(entry, dict) or not isinstance(entry.get("title"), str) \
                 or not isinstance(entry.get("description"), str):
             checker.error("a strategy needs a title and a description", rule=sid, line=line)
             continue
-        unknown = set(entry) - {"title", "description", "conflicts", "treats", "cost"}
+        unknown = set(entry) - {"title", "description", "conflicts", "treats", "cost", "scope"}
         if unknown:
-            checker.error(f"unknown key {sorted(unknown)[0]!r}; a strategy has title, description, treats, cost "
-                          f"and conflicts", rule=sid, line=line)
+            checker.error(f"unknown key {sorted(unknown)[0]!r}; a strategy has title, description, treats, cost, "
+                          f"scope and conflicts", rule=sid, line=line)
         conflicts = entry.get("conflicts", [])
         say = lambda message, at, sid=sid, line=line: checker.error(message, rule=sid, line=at or line)  # noqa: E731
         treats = diagnosis.parse_treats(entry.get("treats"), causes, "treats", say)
         cost = entry.get("cost")
         if cost not in diagnosis.COSTS:
             say(f"cost must be one of {', '.join(diagnosis.COSTS)}", None)
+        scope = entry.get("scope", "")
+        if scope and scope not in scopes:
+            say(f"unknown scope {scope!r}; the catalog's scopes are {', '.join(scopes) or 'none'}", None)
         catalog[sid] = Strategy(sid, entry["title"], entry["description"], frozenset(conflicts), treats,
-                                cost if cost in diagnosis.COSTS else "medium")
+                                cost if cost in diagnosis.COSTS else "medium", scope, scopes.get(scope))
     for strategy in catalog.values():
         for other in strategy.conflicts - catalog.keys():
             checker.error(f"conflicts with unknown strategy {other!r}", rule=strategy.id,
                           line=entries.lines.get(strategy.id))
     return catalog, checker.errors
+
+
+def _scopes(data: dict, checker: _Checker) -> dict[str, conditions.Condition]:
+    """The catalog's `scopes:` map, name -> compiled condition (a scope says where a technique exists)."""
+    raw = data.get("scopes", {})
+    if not isinstance(raw, dict):
+        checker.error("'scopes' must map a name to a condition")
+        return {}
+    compiled = {}
+    for name, source in raw.items():
+        condition = _compile(source, f"scope {name}", lambda m, name=name: checker.error(m, rule=name))
+        if condition is not None:
+            compiled[name] = condition
+    return compiled
 
 
 def _check_templates(texts: dict[str, str], condition: conditions.Condition | None,
@@ -323,6 +343,10 @@ def _parse_rule(raw: Any, strategies: dict[str, Strategy], checker: _Checker, ca
         err("references must be text", "references")
 
     condition = _compile(ok["when"], "when", lambda m: err(m, "when")) if "when" in ok else None
+    scope = strategies[ok["strategy"]].applies if ok.get("strategy") in strategies else None
+    if condition is not None and scope is not None:  # the technique's own scope: silent where it does not exist
+        condition = conditions.both(condition, scope)
+
     def compile_(source: str, where: str, at: int | None = None) -> conditions.Condition | None:
         return _compile(source, where, lambda m: err(m, where.split(" ")[0], at))
 
@@ -433,9 +457,33 @@ def rule_files(path: Path) -> list[Path]:
             subfolders[:] = [d for d in subfolders if not d.startswith(".")]
             found += [Path(folder, n) for n in names
                       if n.endswith((".yaml", ".yml")) and n not in CATALOG_FILES and not n.startswith(".")]
-        return sorted(found)
+        return sorted(found, key=lambda p: p.parts)  # Path's own < is ~10x slower, same order on POSIX
     except (OSError, ValueError):  # a name too long, a NUL byte: reading it says which
         return [path]
+
+
+def real_paths(paths: Iterable[Path]) -> dict[str, Path]:
+    """Real path -> path as given, the first given for each: the same file reached twice is read once.
+
+    A folder's real path is resolved once for all its files (realpath walks every component, ~1,300
+    lstat calls for the built-in rules); only a file that is itself a link is resolved alone.
+    """
+    folders: dict[str, str] = {}
+    found: dict[str, Path] = {}
+    for path in paths:
+        folder, name = os.path.split(os.fspath(path))
+        try:
+            linked = os.path.islink(path)
+        except ValueError:  # a NUL byte: reading it says so
+            linked = True
+        if linked or not name:
+            real = os.path.realpath(path)
+        else:
+            if folder not in folders:
+                folders[folder] = os.path.realpath(folder or ".")
+            real = os.path.join(folders[folder], name)
+        found.setdefault(real, path)
+    return found
 
 
 def _check_layout(where: str, rules: list[Rule], path: Path) -> list[RuleError]:
@@ -468,10 +516,8 @@ def load_rulebook(extra: tuple[Path, ...] | list[Path] = (), *, collect: bool = 
     errors += strategy_errors
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
-    paths: dict[str, Path] = {}  # real path -> as given; `rules validate rules/` names the built-ins again
-    for source in [base, *map(Path, extra)]:
-        for path in rule_files(source):
-            paths.setdefault(os.path.realpath(path), path)
+    # real path -> as given; `rules validate rules/` names the built-ins again
+    paths = real_paths(path for source in [base, *map(Path, extra)] for path in rule_files(source))
     builtin = os.path.realpath(base) + os.sep
     for real, path in paths.items():
         if real.startswith(builtin + CODE_FOLDER + os.sep):  # their own format, read by `advisor check`

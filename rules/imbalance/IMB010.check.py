@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tests.snippets.checks import Run, applies, finite
+import math
+import re
+
+import numpy as np
+
+from tests.snippets.checks import Run, applies, finite, torch_changed, trained_keras, trained_lightning
 
 
 @applies("sklearn")
@@ -13,3 +18,40 @@ def _resampled_cv(run: Run) -> None:
         values = scores["test_" + name]
         assert len(values) == 5 and finite(values) and ((0 <= values) & (values <= 1)).all(), (name, values)
     run.ok(f"5 folds scored on {', '.join(scoring)} with random over-sampling inside each training fold")
+
+
+def _balanced_rows(run: Run, train_size: int) -> None:
+    """The training split was over-sampled to the majority's size; the validation split was scored as it is."""
+    counts = np.bincount(run.new("y_res"), minlength=run.classes)
+    assert (counts == max(run.counts)).all(), f"resampled counts {counts}"
+    assert len(run.new("X_res")) == counts.sum() >= train_size
+    wanted = len(run.context["y_val"]) if "y_val" in run.context else len(run.context["val_loader"].dataset)
+    assert len(run.new("probs")) == wanted, "not scored on the whole validation split"
+    printed = re.search(r"balanced accuracy: (\d\.\d+)", run.output)
+    assert printed and 0 <= float(printed.group(1)) <= 1, run.output[-300:]
+    assert (run.classes == 2) == ("PR-AUC:" in run.output)
+    run.ok(f"every class over-sampled to {counts[0]} rows; balanced accuracy {printed.group(1)} on validation")
+
+
+@applies("pytorch")
+def _resampled_torch(run: Run) -> None:
+    _balanced_rows(run, len(run.context["train_dataset"]))
+    assert torch_changed(run), "training changed no weight"
+    run.ok("the model trained on the resampled rows")
+
+
+@applies("lightning")
+def _resampled_lightning(run: Run) -> None:
+    _balanced_rows(run, len(run.context["train_dataset"]))
+    trainer = trained_lightning(run)
+    assert trainer.train_dataloader.dataset is run.new("resampled_loader").dataset, "not trained on the resampled rows"
+    run.ok("the Trainer fitted the model on the resampled rows")
+
+
+@applies("keras")
+def _resampled_keras(run: Run) -> None:
+    _balanced_rows(run, len(run.context["x_train"]))
+    model = trained_keras(run)
+    steps = math.ceil(len(run.new("y_res")) / 32)  # fit()'s default batch size
+    assert model is run.context["model"] and model.history.params["steps"] == steps, model.history.params
+    run.ok(f"fitted on the resampled rows ({steps} steps per epoch)")

@@ -36,3 +36,15 @@ def _monitor_lightning(run: Run) -> None:
     assert any(r.get("train_loss") for r in rows) and any(r.get("val_loss") for r in rows)
     assert any(k.startswith("lr-") for k in rows[0]), sorted(rows[0])
     run.ok(f"metrics.csv: {len(rows)} rows with train_loss, val_loss and the learning rate")
+
+
+@applies("sklearn")
+def _monitor_sklearn(run: Run) -> None:
+    from sklearn.metrics import log_loss
+
+    model = run.new("model")
+    train = log_loss(run.context["y_train"], model.predict_proba(run.context["X_train"]), labels=model.classes_)
+    val = log_loss(run.context["y_val"], model.predict_proba(run.context["X_val"]), labels=model.classes_)
+    assert finite([train, val]) and abs(run.new("gap") - (val - train) / train) < 1e-9, (run.new("gap"), train, val)
+    assert ("overfitting alarm" in run.output) == (run.new("gap") > 0.1), "the alarm does not follow the gap"
+    run.ok(f"train {train:.3f} / validation {val:.3f} log-loss gap recomputed; alarm at 10%")

@@ -324,7 +324,8 @@ def _tokenizer_dir() -> Path:
 
         path.mkdir()
         (path / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *_WORDS]) + "\n")
-        BertTokenizerFast(vocab_file=str(path / "vocab.txt")).save_pretrained(path)
+        # vocab=, not vocab_file=: transformers 5 ignores vocab_file and every word became [UNK]
+        BertTokenizerFast(vocab=str(path / "vocab.txt")).save_pretrained(path)
     return path
 
 
