@@ -192,3 +192,13 @@ def test_a_long_finite_csv_is_merged_column_by_column_across_batches(tmp_path):
     merged, expected = list(plain.read_csv(path, block=300)), list(blocks(plain.read_csv(path), 300))
     assert len(merged) == len(expected) and all(a == pytest.approx(b) for a, b in zip(merged, expected))
     assert len(merged) == 100 and sum(r["_rows"] for r in merged) == 30000
+
+
+def test_a_merged_log_says_so_in_its_notes(tmp_path):
+    from advisor.logs import analyze
+
+    path = tmp_path / "long.csv"  # past 2 MB: merged to about MAX_POINTS points
+    path.write_text("step,loss,grad_norm\n" + "".join(f"{i},{2 / (1 + i / 5000):.6f},1.0\n" for i in range(1, 120_001)))
+    analysis = analyze(path)
+    assert analysis.rows == 120_000 and not analysis.findings
+    assert any("rows were merged into one point" in note for note in analysis.notes), analysis.notes

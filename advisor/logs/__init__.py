@@ -110,6 +110,9 @@ def _open(path: Path, fmt: str | None, notes: list[str], *, merged: bool = False
     if fmt not in readers:
         raise InputError("log", f"unknown log format {fmt!r}; known: {', '.join(FORMATS)}")
     block = _block_size(target, fmt) if merged else 1
+    if block > 1:
+        notes.append(f"a long log: each {block:,} rows were merged into one point (their mean, a NaN or inf kept "
+                     f"as an event of its own), so the values read from it are means of {block:,} rows")
     if block > 1 and fmt in MERGED_BY_READER:
         return fmt, readers[fmt](target, notes=notes, block=block)
     records = readers[fmt](target, notes=notes)
