@@ -127,6 +127,15 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
             raise ValueError("a varint longer than 10 bytes")
 
 
+def _length(buf: bytes, pos: int) -> tuple[int, int]:
+    """A length-delimited field's size and where its bytes start: one byte for sizes up to 127 (the common case,
+    read without the varint loop), else a varint."""
+    size = buf[pos]
+    if size > 0x7F:
+        return _varint(buf, pos)
+    return size, pos + 1
+
+
 def _skip(buf: bytes, pos: int, wire: int) -> int:
     if wire == 0:
         return _varint(buf, pos)[1]
@@ -152,10 +161,7 @@ def _event(buf: bytes, pos: int, end: int) -> tuple[int, list[tuple[str, float]]
             if step >= 1 << 63:
                 step -= 1 << 64
         elif key == 0x2A:  # field 5 (summary), length-delimited
-            size = buf[pos]
-            pos += 1
-            if size > 0x7F:
-                size, pos = _varint(buf, pos - 1)
+            size, pos = _length(buf, pos)
             values = _summary(buf, pos, pos + size)
             pos += size
         else:
@@ -175,10 +181,7 @@ def _summary(buf: bytes, pos: int, end: int) -> list[tuple[str, float]]:
         if key != 0x0A:  # field 1 (value)
             pos = _skip(buf, pos, key & 7)
             continue
-        size = buf[pos]
-        pos += 1
-        if size > 0x7F:
-            size, pos = _varint(buf, pos - 1)
+        size, pos = _length(buf, pos)
         found = _value(buf, pos, pos + size)
         if found is not None:
             out.append(found)
@@ -196,20 +199,14 @@ def _value(buf: bytes, pos: int, end: int) -> tuple[str, float] | None:
         if key > 0x7F:
             key, pos = _varint(buf, pos - 1)
         if key == 0x0A:  # field 1 (tag)
-            size = buf[pos]
-            pos += 1
-            if size > 0x7F:
-                size, pos = _varint(buf, pos - 1)
+            size, pos = _length(buf, pos)
             tag = buf[pos:pos + size].decode("utf-8")
             pos += size
         elif key == 0x15:  # field 2 (simple_value), 32-bit
             number = _FLOAT.unpack_from(buf, pos)[0]
             pos += 4
         elif key == 0x42:  # field 8 (tensor)
-            size = buf[pos]
-            pos += 1
-            if size > 0x7F:
-                size, pos = _varint(buf, pos - 1)
+            size, pos = _length(buf, pos)
             number = _tensor(buf, pos, pos + size)
             pos += size
         else:

@@ -24,6 +24,28 @@ def _untemplated(text: str) -> str:
     return " ".join(templates.substitute(text, lambda p: f"<{p.name}>").split())
 
 
+def _with_help_uri(descriptor: dict[str, Any], references) -> dict[str, Any]:
+    """The descriptor with its first web reference as helpUri, where it has one."""
+    uri = next((r for r in references if r.startswith(("https://", "http://"))), None)
+    if uri:
+        descriptor["helpUri"] = uri.split()[0]
+    return descriptor
+
+
+def _log(rules: list[dict[str, Any]], results: list[dict[str, Any]], **run: Any) -> dict[str, Any]:
+    """The SARIF document: one run of advisor with its rules table, its results and the run's own keys."""
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "advisor", "version": __version__, "semanticVersion": __version__,
+                                "rules": rules}},
+            "results": results,
+            **run,
+        }],
+    }
+
+
 def rule_descriptor(rule, strategy) -> dict[str, Any]:
     descriptor: dict[str, Any] = {
         "id": rule.id,
@@ -36,10 +58,7 @@ def rule_descriptor(rule, strategy) -> dict[str, Any]:
                        "tags": ["training", rule.strategy],
                        "problem.severity": PROBLEM_SEVERITY[rule.severity]},
     }
-    uri = next((r for r in rule.references if r.startswith(("https://", "http://"))), None)
-    if uri:
-        descriptor["helpUri"] = uri.split()[0]
-    return descriptor
+    return _with_help_uri(descriptor, rule.references)
 
 
 def sarif_log(report: dict[str, Any], book, location=None) -> dict[str, Any]:
@@ -65,18 +84,10 @@ def sarif_log(report: dict[str, Any], book, location=None) -> dict[str, Any]:
                 "artifactLocation": {"uri": location.uri},
                 "region": {"startLine": location.line_for(item)}}}]
         results.append(result)
-    return {
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "advisor", "version": __version__, "semanticVersion": __version__,
-                                "rules": rules}},
-            "results": results,
-            "properties": {"setup": report["setup"], **({"detected": found} if found else {}),
-                           **({"log": report["log"]} if report.get("log") else {})},
-            **({"invocations": [_detected_notifications(found)]} if found else {}),
-        }],
-    }
+    return _log(rules, results,
+                properties={"setup": report["setup"], **({"detected": found} if found else {}),
+                            **({"log": report["log"]} if report.get("log") else {})},
+                **({"invocations": [_detected_notifications(found)]} if found else {}))
 
 
 def _detected_notifications(found: list[dict[str, Any]]) -> dict[str, Any]:
@@ -104,10 +115,7 @@ def code_rule_descriptor(rule) -> dict[str, Any]:
         "properties": {"cause": rule.cause, "severity": rule.severity, "tags": ["training-code", rule.cause],
                        "problem.severity": PROBLEM_SEVERITY[rule.severity]},
     }
-    uri = next((r for r in rule.references if r.startswith(("https://", "http://"))), None)
-    if uri:
-        descriptor["helpUri"] = uri.split()[0]
-    return descriptor
+    return _with_help_uri(descriptor, rule.references)
 
 
 def code_findings_log(findings: list[dict[str, Any]], rules, setup: dict[str, Any]) -> dict[str, Any]:
@@ -127,13 +135,4 @@ def code_findings_log(findings: list[dict[str, Any]], rules, setup: dict[str, An
         if finding["rule"] in index:
             result["ruleIndex"] = index[finding["rule"]]
         results.append(result)
-    return {
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "advisor", "version": __version__, "semanticVersion": __version__,
-                                "rules": [code_rule_descriptor(r) for r in rules]}},
-            "results": results,
-            "properties": {"setup": setup},
-        }],
-    }
+    return _log([code_rule_descriptor(r) for r in rules], results, properties={"setup": setup})
