@@ -1,4 +1,8 @@
-"""What MEM020's snippets must have done (tests/test_snippets.py runs them; rules/README.md)."""
+"""What MEM020's snippets must have done (tests/test_snippets.py runs them; rules/README.md).
+
+MEM020 follows the memory plan (micro-batch and steps from the estimator), not the halved batch the
+reduce-batch-size strategy's shared checks expect: its checks replace them (`replaces=True`).
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ def _checkpointed(module) -> int:
     return len(wrapped)
 
 
-@applies("pytorch")
+@applies("pytorch", replaces=True)
 def _planned_torch(run: Run) -> None:
     micro, steps = _plan(run)
     loader = run.new("loader")
@@ -41,7 +45,7 @@ def _planned_torch(run: Run) -> None:
     run.ok(f"{wrapped} checkpointed block(s); {len(loader)} micro-batches of {micro} gave {expected} optimizer steps")
 
 
-@applies("lightning")
+@applies("lightning", replaces=True)
 def _planned_lightning(run: Run) -> None:
     micro, steps = _plan(run)
     trainer = trained_lightning(run)
@@ -52,7 +56,7 @@ def _planned_lightning(run: Run) -> None:
     run.ok(f"{wrapped} checkpointed block(s); {batches} micro-batches of {micro} gave {trainer.global_step} steps")
 
 
-@applies("keras")
+@applies("keras", replaces=True)
 def _planned_keras(run: Run) -> None:
     micro, steps = _plan(run)
     model = trained_keras(run)

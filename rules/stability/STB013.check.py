@@ -2,6 +2,7 @@
 
 PyTorch, Lightning and Keras are checked by the sanity-checks strategy's checks
 (tests/snippets/checks.py): one batch overfitted.
+Its Hugging Face check replaces the strategy's (`replaces=True`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def _informative(run: Run) -> dict:
     return context
 
 
-@applies("huggingface")
+@applies("huggingface", replaces=True)
 def _sanity_hf(run: Run) -> None:
     k = run.context["model"].config.num_labels
     start, final = run.new("init_loss"), float(run.new("loss"))

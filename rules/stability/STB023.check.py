@@ -1,4 +1,8 @@
-"""What STB023's snippets must have done (tests/test_snippets.py runs them; rules/README.md)."""
+"""What STB023's snippets must have done (tests/test_snippets.py runs them; rules/README.md).
+
+Its Hugging Face check replaces the sanity-checks strategy's (`replaces=True`): a language model's
+loss is judged against ln(vocabulary), not as a classifier's.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import math
 from tests.snippets.checks import Run, applies, close, finite, torch_changed
 
 
-@applies("huggingface")
+@applies("huggingface", replaces=True)
 def _lm_start_loss(run: Run) -> None:
     vocab = run.context["model"].config.vocab_size
     loss = run.new("start_loss")

@@ -80,14 +80,16 @@ class RuleCheck:
     """A check in a rule's own check file, for the frameworks it names."""
     fn: Check
     frameworks: tuple[str, ...]
+    replaces: bool = False  # the strategy's shared checks do not run for these frameworks: this one verifies it all
 
     def __call__(self, run: Run) -> None:
         self.fn(run)
 
 
-def applies(*frameworks: str) -> Callable[[Check], RuleCheck]:
-    """Mark a function of a rule's check file (<ID>.check.py) as a check for these frameworks."""
-    return lambda fn: RuleCheck(fn, frameworks)
+def applies(*frameworks: str, replaces: bool = False) -> Callable[[Check], RuleCheck]:
+    """Mark a function of a rule's check file (<ID>.check.py) as a check for these frameworks; `replaces=True`
+    when the rule's snippet does what its strategy's shared checks do not expect (its own plan, its own loss)."""
+    return lambda fn: RuleCheck(fn, frameworks, replaces)
 
 
 CHECK_SUFFIX = ".check.py"  # not test_*.py: pytest does not collect it; not package data: the wheel leaves it out
@@ -111,7 +113,8 @@ def load_checks(path: Path) -> tuple[RuleCheck, ...]:
 
 
 def registered(own: tuple[RuleCheck, ...], strategy: str, framework: str) -> list[Check]:
-    return [c for c in own if framework in c.frameworks] + _REGISTRY.get((strategy, framework), [])
+    mine = [c for c in own if framework in c.frameworks]
+    return mine if any(c.replaces for c in mine) else mine + _REGISTRY.get((strategy, framework), [])
 
 
 def snapshot(framework: str, context: dict[str, Any]) -> dict[str, Any]:
@@ -515,8 +518,6 @@ def _micro_batch(run: Run) -> int | None:
 
 @check("reduce-batch-size", "pytorch")
 def accumulate_torch(run: Run) -> None:
-    if run.rule == "MEM020":  # its own check file verifies the memory plan (micro-batch, steps, checkpointing)
-        return
     loader = loader_of(run, "loader")
     expected = _micro_batch(run) if run.rule in ("MEM003", "MEM004") else \
         max(1, (run.context["train_loader"].batch_size or 32) // 2)
@@ -528,8 +529,6 @@ def accumulate_torch(run: Run) -> None:
 
 @check("reduce-batch-size", "keras")
 def accumulate_keras(run: Run) -> None:
-    if run.rule == "MEM020":  # its own check file verifies the memory plan (micro-batch, steps, checkpointing)
-        return
     model = trained_keras(run)
     steps = model.optimizer.gradient_accumulation_steps
     expected = run.facts.get("grad_accum_steps") if run.rule in ("MEM003", "MEM004") else 2
@@ -1234,8 +1233,6 @@ def _sanity_lightning(run: Run) -> None:
 
 @check("reduce-batch-size", "lightning")
 def _smaller_batch_lightning(run: Run) -> None:
-    if run.rule == "MEM020":  # its own check file verifies the memory plan (micro-batch, steps, checkpointing)
-        return
     trainer = trained_lightning(run)
     loader = loader_of(run, "loader")
     if run.rule == "MEM003":  # the plan's micro-batch and steps
@@ -1328,8 +1325,6 @@ def _errors_hf(run: Run) -> None:
 
 @check("sanity-checks", "huggingface")
 def _sanity_hf(run: Run) -> None:
-    if run.rule in ("STB013", "STB023", "GEN009"):  # their own check files verify the losses
-        return
     if run.rule in ("STB014", "REL007"):
         metrics = run.new("metrics")
         assert finite(metrics["eval_loss"])
