@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advisor import detect
-from advisor.detect.reduce import blocks
+from advisor.logs.merge import blocks
 
 
 def healthy(n, *, every=1, seed=0, noise=0.1, epochs=None):

@@ -15,8 +15,7 @@ running statistics they share, history.py the bounded whole-run summaries their
 references come from (never the first, abnormal points, never the window under
 test), streak.py the one "N points in a row" counter, analyzer.py feeds them
 (a finding another explains is named in that one's evidence, not dropped
-silently), reduce.py merges the rows of a very long log into blocks without
-turning an isolated inf into a run of them, and catalog.py derives SYMPTOMS,
+silently), and catalog.py derives SYMPTOMS,
 SEVERE and `Thresholds` from the declarations. Windows are judged in epochs
 where the log has them (a Keras CSV has one row per epoch), else in logged
 points, and "the start" of a loss is its level a tenth of the way into the run.

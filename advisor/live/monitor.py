@@ -209,12 +209,7 @@ def _layer_norms(value: Any) -> dict[str, float]:
 
 def _number(name: str, value: Any, *, finite: bool) -> float:
     """`value` as a float; a step or epoch must be finite, a metric may be NaN or infinite (that is a finding)."""
-    number = None
-    if not isinstance(value, (str, bytes, bool)):
-        try:
-            number = float(value)
-        except (TypeError, ValueError, OverflowError, RuntimeError):  # RuntimeError: a tensor of several values
-            pass
+    number = None if isinstance(value, (str, bytes, bool)) else _float_or_none(value)
     if number is None or (finite and not math.isfinite(number)):
         kind = "a finite number" if finite else "a number (a float, an int or a 0-d tensor; None skips it)"
         _reject("Monitor.update", InputError(name, f"{units.shown(value)} is not {kind}"), value)

@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from advisor import files
 from advisor.errors import InputError
-from advisor.logs import columns, plain, runs, source
+from advisor.logs import columns, merge, plain, runs, source
 
 FORMATS = ("hf-trainer", "json", "keras-history", "lightning", "keras", "csv", "jsonl", "tensorboard", "mlflow")
 CURVES = ("loss", "val_loss")
@@ -117,9 +117,7 @@ def _open(path: Path, fmt: str | None, notes: list[str], *, merged: bool = False
         return fmt, readers[fmt](target, notes=notes, block=block)
     records = readers[fmt](target, notes=notes)
     if block > 1:
-        from advisor.detect.reduce import blocks
-
-        records = blocks(records, block)
+        records = merge.blocks(records, block)
     return fmt, records
 
 
@@ -305,7 +303,7 @@ MAX_POINTS = 10_000
 
 def _block_size(path: Path, fmt: str) -> int:
     """Rows merged into one point so that about MAX_POINTS reach the detectors (from the file's size and its
-    first lines). The merge (detect/reduce.py) keeps every non-finite value an event of its own, so what a
+    first lines). The merge (logs/merge.py) keeps every non-finite value an event of its own, so what a
     NaN, an inf or a spike means does not change with the file's length."""
     if fmt not in ("csv", "jsonl", "lightning") or not files.is_regular(path):
         return 1

@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from advisor.errors import InputError
 from advisor.files import shown
-from advisor.logs import columns, source
+from advisor.logs import columns, merge, source
 
 MISSING = frozenset({"", "na", "n/a", "none", "null", "-"})
 VALIDATION = ("val_loss", "val_accuracy")
@@ -109,7 +109,7 @@ def read_csv(path: Path, *, step_from_epoch: bool = False, missing_is_nan: bool 
     log of a million rows costs a small multiple of csv.reader's own pass; the first cell that
     mode cannot take (Keras's `NA`, a note column, a quoted number) starts the file again from that
     row, cell by cell, which also names the file, line and column of a bad value.
-    `block` > 1: records merged `block` rows at a time, as advisor.detect.reduce.blocks merges them
+    `block` > 1: records merged `block` rows at a time, as advisor.logs.merge.blocks merges them
     (a very long log); on the fast path the merge is done column by column, never row by row.
     """
     return itertools.chain.from_iterable(_csv_batches(path, step_from_epoch, missing_is_nan, notes, block))
@@ -129,8 +129,6 @@ _EMPTY = itertools.repeat("")  # never exhausted: map(operator.ne, cells, _EMPTY
 
 def _read_csv(path: Path, by_epoch: bool, missing_is_nan: bool, notes: Notes | None, *, fast: bool,
               done: int, block: int = 1) -> Iterator[list[Record]]:
-    from advisor.detect import reduce
-
     from advisor.logs import wandb
 
     with source.open_text(path) as handle:
@@ -157,7 +155,7 @@ def _read_csv(path: Path, by_epoch: bool, missing_is_nan: bool, notes: Notes | N
                 yield from _batches(reader, keys, indexes, len(names), missing_is_nan, block)
             else:
                 for records in _rows(reader, names, chosen, layers, path, by_epoch, missing_is_nan, done):
-                    yield list(reduce.blocks(records, block)) if block > 1 else records
+                    yield list(merge.blocks(records, block)) if block > 1 else records
         except csv.Error as exc:
             raise fail(path, reader.line_num + 1, f"malformed CSV: {exc}") from None
         if lines.unterminated.strip():
@@ -170,7 +168,7 @@ BATCH = 4096
 def _batches(reader: Any, keys: tuple[str, ...], indexes: tuple[int, ...], width: int,
              missing_is_nan: bool, block: int = 1) -> Iterator[list[Record]]:
     """Records, BATCH rows at a time (a multiple of `block`), checked column by column and built in C; with
-    `block` > 1 merged column by column where the batch allows (reduce.merge_columns), else record by record.
+    `block` > 1 merged column by column where the batch allows (merge.merge_columns), else record by record.
 
     Anything this path does not take (a row of another width, a row without a finite step, a
     quoted cell, an unconvertible one) raises _Slow with the rows already given, before any
@@ -182,8 +180,6 @@ def _batches(reader: Any, keys: tuple[str, ...], indexes: tuple[int, ...], width
     metrics_at = {i for i, k in enumerate(keys) if k in columns.METRICS}
     builders: dict[tuple[int, ...], Callable[[list[list[Any]]], list[Record]]] = {}
     isfinite, compress, ne, eq = math.isfinite, itertools.compress, operator.ne, operator.eq
-    from advisor.detect import reduce
-
     done, rows_per_batch = 0, max(block, BATCH // block * block)
     while True:
         try:
@@ -223,7 +219,7 @@ def _batches(reader: Any, keys: tuple[str, ...], indexes: tuple[int, ...], width
             if not all(map(isfinite, epochs)):
                 raise _Slow(done)
         if block > 1 and not (loss_at is not None and marks[loss_at] is not None):  # no missing loss to read as NaN
-            merged = reduce.merge_columns(keys, cols, marks, block) if all(finite) else None
+            merged = merge.merge_columns(keys, cols, marks, block) if all(finite) else None
             if merged is not None:
                 yield merged
                 done += len(rows)
@@ -244,7 +240,7 @@ def _batches(reader: Any, keys: tuple[str, ...], indexes: tuple[int, ...], width
                     _nan_loss(records[j])
             if not metrics_at & set(full):  # a row may hold no metric at all: not a point
                 records = [r for r in records if len(r) > 1 + ("epoch" in r)]
-        yield list(reduce.blocks(records, block)) if block > 1 else records
+        yield list(merge.blocks(records, block)) if block > 1 else records
         done += len(rows)
 
 
