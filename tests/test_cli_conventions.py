@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import advisor
-from advisor.cli import core as cli
+from advisor import cli
+from advisor.cli import core
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -27,6 +28,22 @@ def _commands(command, path=()):
 
 
 COMMANDS = dict(_commands(typer.main.get_command(cli.app)))
+
+
+def test_each_command_starts_with_only_its_own_module():
+    # `main` imports the module COMMANDS names for the first word, so that table must name every
+    # command of the whole app, and the module that really registers it
+    top = COMMANDS[()]
+    assert set(cli.COMMANDS) == set(top.commands)
+    for name, module in cli.COMMANDS.items():
+        callback = top.commands[name].callback or next(iter(top.commands[name].commands.values())).callback
+        assert callback.__module__ == f"advisor.cli.{module}", name
+    probe = ("import sys\nfrom advisor import cli\ncode = cli.main(sys.argv[1:])\n"
+             "print(sorted(m for m in sys.modules if m.startswith('advisor.cli.')), code)")
+    run = subprocess.run([sys.executable, "-c", probe, "imbalance", "--imbalance", "1:20", "--format", "json"],
+                         capture_output=True, text=True, cwd=REPO, check=False)
+    assert run.stdout.rstrip().endswith("['advisor.cli.command', 'advisor.cli.core', 'advisor.cli.memory', "
+                                        "'advisor.cli.stdout'] 0"), run.stdout + run.stderr
 
 
 def test_version(run_cli):
@@ -178,7 +195,7 @@ def test_a_huge_value_is_not_echoed_whole(run_cli):
     for argv in (["diagnose", "--gpu-mem", "9" * 100_000], ["diagnose", "--" + "x" * 100_000]):
         code, out, err = run_cli(*argv)
         assert code == 2 and out == "" and err.count("\n") == 1
-        assert len(err) <= cli.MESSAGE_LIMIT + 20
+        assert len(err) <= core.MESSAGE_LIMIT + 20
 
 
 def test_an_internal_error_is_one_line_asking_for_a_report(run_cli, monkeypatch):
@@ -189,7 +206,7 @@ def test_an_internal_error_is_one_line_asking_for_a_report(run_cli, monkeypatch)
 
     monkeypatch.setattr(catalog, "fact_rows", broken)
     code, out, err = run_cli("facts")
-    assert code == cli.EXIT_INTERNAL == 70 and out == ""
+    assert code == core.EXIT_INTERNAL == 70 and out == ""
     assert err.count("\n") == 1 and "internal error: KeyError" in err and "report" in err
     assert "Traceback" not in err
     monkeypatch.setenv("ADVISOR_DEBUG", "1")
@@ -201,11 +218,11 @@ def test_only_declares_the_named_setup_flags():
     def command(setup_values: dict) -> dict:
         return setup_values
 
-    wrapped = cli._with_setup_options(only=("gpu", "model"))(command)
+    wrapped = core._with_setup_options(only=("gpu", "model"))(command)
     assert list(inspect.signature(wrapped).parameters) == ["gpu", "model"]
     assert wrapped(gpu="t4", model=None) == {"gpu": "t4", "model": None}
     with pytest.raises(ValueError, match="gpu_memory"):
-        cli._with_setup_options(only=("gpu_memory",))(command)
+        core._with_setup_options(only=("gpu_memory",))(command)
 
 
 _ARGS = st.lists(st.sampled_from(["diagnose", "rules", "list", "show", "facts", "memory", "imbalance", "schema",

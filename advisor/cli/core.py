@@ -1,7 +1,8 @@
 """The `advisor` app: its options shared by every command that reads a setup, and `main`.
 
-The commands live beside it (diagnose.py, rules.py, memory.py, fill.py), each
-parse → pipeline → render; they register on `app` when `advisor.cli` is imported.
+The commands live beside it (diagnose.py, rules.py, memory.py, fill.py, check.py), each
+parse → pipeline → render; they register on `app` when imported (advisor/cli/__init__.py
+imports those a command line needs, then calls `run`).
 
 Exit codes:
   0    ok; also `advisor` or `advisor rules` alone, which print their help (as `--help` does)
@@ -128,7 +129,7 @@ def _with_setup_options(command=None, *, only: tuple[str, ...] | None = None):
 
     wrapper.__signature__ = signature.replace(parameters=params)
     wrapper.__annotations__ = {p.name: p.annotation for p in params}
-    wrapper.__doc__, wrapper.__name__ = command.__doc__, command.__name__
+    wrapper.__doc__, wrapper.__name__, wrapper.__module__ = command.__doc__, command.__name__, command.__module__
     return wrapper
 
 
@@ -189,8 +190,8 @@ def _internal_error(exc: Exception) -> int:
     return EXIT_INTERNAL
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code (see the module docstring)."""
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line on the commands registered so far; returns the exit code (see the module docstring)."""
     command = typer.main.get_command(app)
     stdout, before = sys.stdout, getattr(sys.stdout, "errors", None)
     out.errors("replace")  # text on a stream that cannot encode it degrades to "?", never a traceback

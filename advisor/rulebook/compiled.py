@@ -3,12 +3,12 @@
 Loading the built-in rules checks every rule (keys, types, conditions compiled against the
 fact specs, templates proven safe): ~40 ms of every `advisor diagnose`, for the same answer
 each time. So a rulebook that loaded without error is written as JSON beside the YAML cache
-(yamlfile's cache folder), and used while its key matches. The key holds:
+(the cache folder, rulebook/cache.py), and used while its key matches. The key holds:
 
 - the advisor version and this format's version;
 - size and mtime of the modules whose checks and meanings the rulebook depends on (loader,
   conditions, templates, facts, fields), so an edited checkout never reads a stale book;
-- the real path and the SHA-1 of every rule file and of the strategy catalog (a rule's
+- the real path and the digest (cache.digest) of every rule file and of the strategy catalog (a rule's
   `file`, its name in messages, is stored real and made relative to each run's working
   directory when decoded).
 
@@ -20,8 +20,6 @@ fact specs, not from the file); anything else is a damaged cache, read again fro
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,7 @@ from typing import Any
 from advisor import vocabulary
 from advisor.facts import derive as facts
 from advisor.rulebook import conditions as c
-from advisor.rulebook import diagnosis, loader, templates, yamlfile
+from advisor.rulebook import cache, diagnosis, loader, templates
 from advisor.setup import fields
 
 FORMAT = "3"
@@ -45,17 +43,17 @@ def load_rulebook(extra: tuple[Path, ...] | list[Path] = ()) -> loader.Rulebook:
     """loader.load_rulebook(extra) (raising its first RuleError), through the cache."""
     found = sources(extra)
     key = _key(found)
-    cache = yamlfile._cache_dir() / f"book-{hashlib.sha1(repr(sorted(found)).encode()).hexdigest()[:20]}.json"
+    slot = cache.directory() / f"book-{cache.digest(repr(sorted(found)).encode())}.json"
     if key is not None:
         try:
-            cached = json.loads(cache.read_text(encoding="utf-8"))
+            cached = cache.read(slot)
             if cached.get("key") == key:
                 return decode(cached["book"])
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
             pass  # missing, or damaged (Damaged is a ValueError): load from the rules
     book, _ = loader.load_rulebook(extra)
     if key is not None:
-        _write(cache, {"key": key, "book": encode(book)})
+        cache.write(slot, {"key": key, "book": encode(book)})
     return book
 
 
@@ -80,24 +78,11 @@ def _key(sources: dict[str, Path]) -> list[Any] | None:
     rules = []
     for real, path in sources.items():
         try:
-            digest = hashlib.sha1(loader.files.read_bytes(path, field="rules", limit=loader.FILE_BYTES)).hexdigest()
+            digest = cache.digest(loader.files.read_bytes(path, field="rules", limit=loader.FILE_BYTES))
         except Exception:  # InputError, a name the OS refuses: the loader reports it in its own words
             return None
         rules.append([real, digest])
     return [__version__, FORMAT, code, rules]
-
-
-def _write(cache: Path, data: dict[str, Any]) -> None:
-    """Atomically, or not at all: a read-only home still works, only slower."""
-    import tempfile  # only when the cache is written: not on the start-up that reads it
-
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=cache.parent, suffix=".tmp", delete=False, encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False)
-        os.replace(f.name, cache)
-    except OSError:
-        pass
 
 
 # ---------------------------------------------------------------- rulebook <-> plain data

@@ -14,15 +14,13 @@ ValueError from int().
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from advisor import files
+from advisor.rulebook import cache
 
 # Far above any data file of ours (rule files nest 7 deep); below what would exhaust Python's stack.
 MAX_DEPTH = 32
@@ -126,14 +124,7 @@ def _build(node: Any, seen: set[int], scalars: Any) -> Any:
 # text's hash matches. JSON can only hold plain data, and the cached data still
 # goes through every load-time check.
 
-_CACHE_VERSION = "2"
-
-
-def _cache_dir() -> Path:
-    explicit = os.environ.get("ADVISOR_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "advisor"
+_CACHE_VERSION = "3"
 
 
 def _encode(value: Any) -> Any:
@@ -165,21 +156,16 @@ def load_file(path: Path, *, field: str, limit: int) -> Any:
     InputError naming `field` otherwise), and the cache is keyed by its content.
     """
     text = files.read_text(path, field=field, limit=limit)
-    stamp = [_CACHE_VERSION, hashlib.sha1(text.encode()).hexdigest()]
+    name = os.path.abspath(path)
+    stamp = [_CACHE_VERSION, name, cache.digest(text.encode())]
     # abspath, not realpath: a slot per name is as good, and realpath costs ~0.1 ms a file
-    cache = _cache_dir() / (hashlib.sha1(os.fsencode(os.path.abspath(path))).hexdigest()[:20] + ".json")
+    slot = cache.directory() / (cache.digest(os.fsencode(name)) + ".json")
     try:
-        cached = json.loads(cache.read_text(encoding="utf-8"))
+        cached = cache.read(slot)
         if cached["stamp"] == stamp:
             return _decode(cached["data"])
     except (OSError, ValueError, KeyError, TypeError, RecursionError):  # a damaged cache is read again
         pass
     data = load(text)
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=cache.parent, suffix=".tmp", delete=False, encoding="utf-8") as f:
-            json.dump({"stamp": stamp, "data": _encode(data)}, f)
-        os.replace(f.name, cache)
-    except OSError:
-        pass  # a read-only home still works, only slower
+    cache.write(slot, {"stamp": stamp, "data": _encode(data)})
     return data
