@@ -20,7 +20,7 @@ Works for two classes and for several (`--class-counts 900,80,20`). Formulas:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from advisor.setup import units
 
@@ -90,8 +90,7 @@ def counts_from_ratio(ratio: units.Ratio, total: int) -> tuple[int, int]:
     return small, total - small
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     """What `advisor imbalance` shows. `counts` is None when only the ratio is known: the weights then
     come from the ratio itself, and what needs sample counts (effective-number weights, resampling
     targets) is left out and said so in `assumptions`."""

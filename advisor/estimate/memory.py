@@ -67,9 +67,8 @@ All figures are GiB (2^30 bytes). Three peaks are reported, because users compar
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from advisor.setup import architectures, fields
 from advisor.setup.architectures import Architecture
@@ -107,8 +106,7 @@ def cuda_context_gib(lazy: bool = True) -> float:
     return CUDA_CONTEXT_GIB if lazy else CUDA_CONTEXT_EAGER_GIB
 
 
-@dataclass(frozen=True)
-class Workload:
+class Workload(NamedTuple):
     """One run to estimate: the model, how it is trained or served, and on what."""
 
     arch: Architecture
@@ -140,15 +138,14 @@ class Workload:
     cuda_context_gib: float | None = None  # measured context, when known
 
     def with_(self, **changes: Any) -> "Workload":
-        return replace(self, **changes)
+        return self._replace(**changes)
 
     @property
     def peft(self) -> bool:
         return self.fine_tuning in ("lora", "qlora")
 
 
-@dataclass(frozen=True)
-class Estimate:
+class Estimate(NamedTuple):
     """Memory at the peak phase (GiB), its parts, and the three readings."""
 
     weights: float
@@ -164,7 +161,7 @@ class Estimate:
     trainable_params: int = 0
     phase: str = ""
     phases: tuple[tuple[str, float], ...] = ()
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
     states: float = 0.0             # weights + gradients + optimizer states per GPU, whatever the phase
 
     @property
@@ -289,8 +286,7 @@ def autocast_copies(w: Workload) -> float:
 
 # --- activations ------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Dtypes:
+class _Dtypes(NamedTuple):
     e: int          # compute dtype: what matmuls save
     resid: int      # residual stream: what a layer's input (its checkpoint) is held in
     autocast: bool  # projections cast their (fp32) inputs themselves: one copy per projection

@@ -39,8 +39,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from advisor.setup import gpus
 from advisor.estimate import memory
@@ -56,8 +56,7 @@ MICRO_CAP = 1024
 FP16_TROUBLE = frozenset({"nan-loss", "diverging-loss", "exploding-gradients", "unstable-training"})
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     change: str
     strategy: str
     title: str
@@ -74,8 +73,7 @@ class Step:
                 "fits": self.fits, "why": self.why}
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Every value of the plan: what `fill` writes and `memory` prints as `settings`."""
 
     micro_batch: int
@@ -93,7 +91,7 @@ class Settings:
         return self.micro_batch * self.grad_accum * self.gpu_count
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "global_batch": self.global_batch}
+        return {**self._asdict(), "global_batch": self.global_batch}
 
 
 @dataclass
@@ -111,8 +109,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)   # the plan's own assumptions (batch target, precision)
 
 
-@dataclass(frozen=True)
-class Batches:
+class Batches(NamedTuple):
     """What bounds the micro-batch: the per-device share of a global batch, or the setup's micro-batch."""
 
     target: int | None            # samples per device per optimizer step wanted (None: not given)
@@ -139,8 +136,7 @@ def batches(batch: int, gpu_count: int, global_batch: int | None, accum: int | N
     return Batches(target, None, accum), notes
 
 
-@dataclass(frozen=True)
-class _Choice:
+class _Choice(NamedTuple):
     precision: str
     checkpointing: bool
     optimizer: str
@@ -269,7 +265,7 @@ def _search(w: Workload, limit: float, opts: dict[str, list[tuple[Any, float]]],
         choice = _Choice(**{n: v for n, (v, _) in zip(names, combo)})
         cost = sum(c for _, c in combo)
         trial = _apply(w, choice)
-        choice = _Choice(**{**asdict(choice), "precision": trial.precision})  # QLoRA's 16-bit compute, as run
+        choice = choice._replace(precision=trial.precision)  # QLoRA's 16-bit compute, as run
         if best is None:
             floor = memory.estimate(trial.with_(batch=smallest)).peak
             if lowest is None or floor < lowest[0]:

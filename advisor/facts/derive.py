@@ -8,16 +8,14 @@ the rule loader prove at load time that a template only uses known values.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from advisor.estimate import classmath, memory, planner
 from advisor.setup import architectures, fields, gpus, modelconfig
 
 
-@dataclass(frozen=True)
-class FactSpec:
+class FactSpec(NamedTuple):
     name: str
     kind: str  # "number" | "str" | "bool" | "set"
     description: str

@@ -15,8 +15,7 @@ evidence, contraindications and problem conditions, so not knowing can never add
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from advisor.rulebook import conditions
 
@@ -30,23 +29,20 @@ PROBLEM_KINDS = ("symptom", "concern", "revealed")
 _GUESSING = re.compile(r"\b(maybe|known)\s*\(")
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     condition: conditions.Condition
     weight: int  # > 0 points towards the cause (or fix), < 0 away from it
     says: str  # a template; empty: the condition and the facts it read are shown
 
 
-@dataclass(frozen=True)
-class Contra:
+class Contra(NamedTuple):
     """When a fix is unlikely to help or already in place."""
     condition: conditions.Condition
     says: str
     effect: str  # "drop" or "demote"
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     id: str
     title: str
     kind: str  # symptom (declared in `symptoms`), concern (declared by a setup field) or revealed
@@ -54,16 +50,14 @@ class Problem:
     says: str
 
 
-@dataclass(frozen=True)
-class Cause:
+class Cause(NamedTuple):
     id: str
     title: str
     explains: dict[str, int]  # problem id -> prior points
     evidence: tuple[Evidence, ...]
 
 
-@dataclass(frozen=True)
-class Diagnosis:
+class Diagnosis(NamedTuple):
     problems: dict[str, Problem]
     causes: dict[str, Cause]
 

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Collection, Iterable
+from typing import Any, Callable, Collection, Iterable, NamedTuple
 
 from advisor.rulebook import conditions, diagnosis, templates, yamlfile
 from advisor.rulebook.location import RULES_PACKAGE, STRATEGY_FILE, builtin_dir
@@ -55,8 +54,7 @@ TOPICS = {"PERF": "compute", "DAT": "data", "EVAL": "evaluation", "GEN": "genera
 CODE_FOLDER = "code"  # rules/code/: rules over facts read from training code (advisor.script.rulefile)
 
 
-@dataclass(frozen=True)
-class Strategy:
+class Strategy(NamedTuple):
     id: str
     title: str
     description: str
@@ -67,8 +65,7 @@ class Strategy:
     applies: conditions.Condition | None = None  # that scope's condition, joined to each of its rules' `when`
 
 
-@dataclass(frozen=True)
-class SnippetSpec:
+class SnippetSpec(NamedTuple):
     """How the snippet test runs one framework's code (rules/README.md, "Snippet contract")."""
     needs: tuple[str, ...] = ()  # pip names of the packages it imports beyond the framework's own
     runs: bool = True  # False: cannot run on one CPU; compiled and import-checked only
@@ -76,8 +73,7 @@ class SnippetSpec:
     replace: tuple[tuple[str, str], ...] = ()  # test-only text swaps: hub name -> local copy, nccl -> gloo
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     title: str
     strategy: str
@@ -91,15 +87,14 @@ class Rule:
     examples: dict[str, list[dict[str, Any]]]
     file: str
     line: int
-    snippets: dict[str, SnippetSpec] = field(default_factory=dict)
-    treats: dict[str, str] = field(default_factory=dict)  # its own causes, when not its strategy's
+    snippets: dict[str, SnippetSpec]
+    treats: dict[str, str]  # its own causes, when not its strategy's
     cost: str = ""  # its own cost, when not its strategy's
     evidence: tuple[diagnosis.Evidence, ...] = ()  # for (or against) this fix in particular
     contra: tuple[diagnosis.Contra, ...] = ()  # when this fix is unlikely to help or already in place
 
 
-@dataclass(frozen=True)
-class Rulebook:
+class Rulebook(NamedTuple):
     strategies: dict[str, Strategy]
     rules: tuple[Rule, ...]
     diagnosis: diagnosis.Diagnosis  # the problems and causes its strategies and rules treat

@@ -14,9 +14,8 @@ with a bounded precision: `{{x:1000000000}}` must not allocate a gigabyte.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 # [grouping][.precision][type]: `,.0f`, `.1%`, `.3g`; no fill, alignment or width.
 _SPEC = re.compile(r"([,_]?)(?:\.([0-9]{1,3}))?([efg%]?)")
@@ -30,8 +29,7 @@ class TemplateError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class Placeholder:
+class Placeholder(NamedTuple):
     name: str
     spec: str
     fallback: str | None

@@ -20,11 +20,10 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Architecture:
+class Architecture(NamedTuple):
     name: str
     family: str                 # "transformer" | "cnn"
     kind: str                   # "decoder" | "encoder" | "encoder-decoder" | "vision" | "cnn"
@@ -44,7 +43,7 @@ class Architecture:
     decoder_layers: int = 0     # encoder-decoder models: layers of the decoder stack
     image_size: int = 0
     patch_size: int = 0
-    cnn: tuple = field(default=())  # ("resnet", blocks, bottleneck) | ("efficientnet", stages)
+    cnn: tuple = ()  # ("resnet", blocks, bottleneck) | ("efficientnet", stages)
     rough: bool = False         # dimensions guessed from the parameter count alone
     head_dim: int = 0           # per-head width when heads·head_dim != hidden (Gemma 2, T5-3B); 0: hidden/heads
     experts: int = 0            # mixture of experts: MLP copies resident per layer (Mixtral: 8)
@@ -237,8 +236,7 @@ _SIZE = re.compile(r"^(?:(\d+)x)?(\d+(?:\.\d+)?)([bm])$")
 _MAX_NAME = 200
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(NamedTuple):
     """What a model name says: the catalog entry it names, else the size and family its words state."""
 
     name: str
@@ -357,7 +355,7 @@ def lookup(raw: object) -> Architecture | None:
     if found.params is None or found.family in ("rnn", "tree", "mlp"):
         return None
     arch = from_params(found.params, found.family, None, decoder=found.kind not in ("encoder", "vision"))
-    return replace(arch, name=found.name)
+    return arch._replace(name=found.name)
 
 
 def from_params(params: int, family: str | None, depth: int | None, *, decoder: bool = True,
@@ -368,7 +366,7 @@ def from_params(params: int, family: str | None, depth: int | None, *, decoder: 
     heads of 64-128 dims, a 32k vocabulary unless `vocab` is given; flagged `rough`.
     """
     if family == "cnn":
-        return replace(CATALOG["resnet50"], name=f"cnn-{params}", params=params, rough=True)
+        return CATALOG["resnet50"]._replace(name=f"cnn-{params}", params=params, rough=True)
     if depth:
         layers = depth
     else:

@@ -7,9 +7,8 @@ module registers every field as a fact rules can name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from advisor.setup import architectures, gpus, modelconfig, units
 from advisor.rulebook.location import strategy_ids
@@ -86,8 +85,7 @@ _ALIASES = {
 }
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     name: str
     kind: str  # "number" | "int" | "str" | "bool" | "set" | "ratio"
     help: str

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from advisor import files
 from advisor.errors import InputError
@@ -83,8 +82,7 @@ def _advisor_table(data: dict[str, Any]) -> Any:
     return tool.get("advisor") if isinstance(tool, dict) else None
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
     """The setup file discovery chose, and the other setup files beside it that lost."""
 
     path: Path
