@@ -202,3 +202,18 @@ def test_a_merged_log_says_so_in_its_notes(tmp_path):
     analysis = analyze(path)
     assert analysis.rows == 120_000 and not analysis.findings
     assert any("rows were merged into one point" in note for note in analysis.notes), analysis.notes
+
+
+def test_a_long_trainer_state_is_merged_too_and_keeps_its_nan_an_event_of_its_own(tmp_path):
+    import json
+
+    from advisor.logs import analyze
+
+    history = [{"epoch": i / 1000, "grad_norm": 1.0, "learning_rate": 3e-4, "step": i,
+                "loss": float("nan") if i == 40_000 else 2 / (1 + i / 5000)} for i in range(1, 60_001)]
+    path = tmp_path / "trainer_state.json"  # as the Trainer writes it (indent=2): past 2 MB
+    path.write_text(json.dumps({"global_step": 60_000, "log_history": history}, indent=2))
+    analysis = analyze(path)
+    assert analysis.rows == 60_000
+    assert any("rows were merged into one point" in note for note in analysis.notes), analysis.notes
+    assert [(f.symptom, f.step) for f in analysis.findings] == [("nan-loss", 40_000)]

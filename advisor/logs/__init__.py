@@ -301,18 +301,23 @@ def analyze(path: str | Path, fmt: str | None = None, *, thresholds: Any = None)
 MAX_POINTS = 10_000
 
 
+# What starts a row in the text of a log, for counting the rows of its first 64 KiB: a line, or a Trainer
+# state's log_history entry (each names its "step"; `"global_step"` does not match)
+_ROW_MARK = {"csv": "\n", "jsonl": "\n", "lightning": "\n", "hf-trainer": '"step"'}
+
+
 def _block_size(path: Path, fmt: str) -> int:
     """Rows merged into one point so that about MAX_POINTS reach the detectors (from the file's size and its
-    first lines). The merge (logs/merge.py) keeps every non-finite value an event of its own, so what a
+    first rows). The merge (logs/merge.py) keeps every non-finite value an event of its own, so what a
     NaN, an inf or a spike means does not change with the file's length."""
-    if fmt not in ("csv", "jsonl", "lightning") or not files.is_regular(path):
+    if fmt not in _ROW_MARK or not files.is_regular(path):
         return 1
     size = path.stat().st_size  # of a compressed log: its compressed size, so blocks come out smaller
     if size < 2_000_000:
         return 1
     head = source.head(path, 65536)
-    lines = max(1, head.count("\n"))
-    return max(1, int(size / (len(head) / lines)) // MAX_POINTS)
+    rows = max(1, head.count(_ROW_MARK[fmt]))
+    return max(1, int(size / (len(head) / rows)) // MAX_POINTS)
 
 
 def merge_symptoms(setup: dict[str, Any], analysis: Analysis) -> tuple[dict[str, Any], list[str]]:

@@ -162,7 +162,10 @@ def _read_csv(path: Path, by_epoch: bool, missing_is_nan: bool, notes: Notes | N
             unterminated(notes, path, reader.line_num + 2, "that row was not read")
 
 
-BATCH = 4096
+# Rows parsed before they are checked and turned into records, column by column. Small enough that a batch
+# (its rows, their floats, the columns) stays in the CPU's cache: at 4,096 rows, reading a million-row CSV
+# cost about 1.3x more than at 512 (benchmarks/bench_logs.py), for the same Python work per row.
+BATCH = 512
 
 
 def _batches(reader: Any, keys: tuple[str, ...], indexes: tuple[int, ...], width: int,
