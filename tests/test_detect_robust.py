@@ -217,3 +217,26 @@ def test_a_long_trainer_state_is_merged_too_and_keeps_its_nan_an_event_of_its_ow
     assert analysis.rows == 60_000
     assert any("rows were merged into one point" in note for note in analysis.notes), analysis.notes
     assert [(f.symptom, f.step) for f in analysis.findings] == [("nan-loss", 40_000)]
+
+
+@pytest.mark.heavy
+def test_a_long_tensorboard_log_is_merged_too_and_keeps_its_nan_an_event_of_its_own(tmp_path):
+    from advisor.logs import analyze
+
+    event_pb2 = pytest.importorskip("tensorboard.compat.proto.event_pb2")
+    from tensorboard.compat.proto import summary_pb2
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    path = tmp_path / "events.out.tfevents.1.host"
+    with open(path, "wb") as fh:
+        writer = RecordWriter(fh)
+        for step in range(1, 40_001):
+            loss = float("nan") if step == 30_000 else 2 / (1 + step / 5000)
+            for tag, value in (("train/loss", loss), ("train/grad_norm", 1.0), ("train/lr", 3e-4)):
+                writer.write(event_pb2.Event(wall_time=1.7e9 + step, step=step, summary=summary_pb2.Summary(
+                    value=[summary_pb2.Summary.Value(tag=tag, simple_value=value)])).SerializeToString())
+        writer.flush()
+    analysis = analyze(path)
+    assert analysis.rows == 40_000
+    assert any("rows were merged into one point" in note for note in analysis.notes), analysis.notes
+    assert [(f.symptom, f.step) for f in analysis.findings] == [("nan-loss", 30_000)]

@@ -304,20 +304,28 @@ MAX_POINTS = 10_000
 # What starts a row in the text of a log, for counting the rows of its first 64 KiB: a line, or a Trainer
 # state's log_history entry (each names its "step"; `"global_step"` does not match)
 _ROW_MARK = {"csv": "\n", "jsonl": "\n", "lightning": "\n", "hf-trainer": '"step"'}
+_HEAD = 1 << 16
 
 
 def _block_size(path: Path, fmt: str) -> int:
-    """Rows merged into one point so that about MAX_POINTS reach the detectors (from the file's size and its
-    first rows). The merge (logs/merge.py) keeps every non-finite value an event of its own, so what a
-    NaN, an inf or a spike means does not change with the file's length."""
-    if fmt not in _ROW_MARK or not files.is_regular(path):
+    """Rows merged into one point so that about MAX_POINTS reach the detectors (from the log's size and how
+    many rows its first 64 KiB hold). The merge (logs/merge.py) keeps every non-finite value an event of its
+    own, so what a NaN, an inf or a spike means does not change with the file's length."""
+    if fmt == "tensorboard":
+        from advisor.logs import tensorboard
+
+        found = tensorboard.event_files(path)
+        size = sum(p.stat().st_size for p in found)
+        rows, length = tensorboard.rows_in_head(found[0], _HEAD) if found and size >= 2_000_000 else (0, 0)
+    elif fmt in _ROW_MARK and files.is_regular(path):
+        size = path.stat().st_size  # of a compressed log: its compressed size, so blocks come out smaller
+        head = source.head(path, _HEAD) if size >= 2_000_000 else ""
+        rows, length = head.count(_ROW_MARK[fmt]), len(head)
+    else:
         return 1
-    size = path.stat().st_size  # of a compressed log: its compressed size, so blocks come out smaller
-    if size < 2_000_000:
+    if rows == 0 or size < 2_000_000:
         return 1
-    head = source.head(path, 65536)
-    rows = max(1, head.count(_ROW_MARK[fmt]))
-    return max(1, int(size / (len(head) / rows)) // MAX_POINTS)
+    return max(1, int(size * rows / length) // MAX_POINTS)
 
 
 def merge_symptoms(setup: dict[str, Any], analysis: Analysis) -> tuple[dict[str, Any], list[str]]:
