@@ -67,10 +67,11 @@ def advise(setup: Mapping[str, Any], *, log: str | Path | None = None, rules: It
 def rulebook_for(rules: Iterable[str | Path] = ()) -> rulebook.Rulebook:
     """The built-in rules plus `rules`, parsed once per process while their files stay unchanged."""
     paths = tuple(Path(p) for p in rules)
-    key = _signature(paths)
+    found = compiled.sources(paths)
+    key = _signature(found)
     book = _books.get(key)
     if book is None:
-        book = compiled.load_rulebook(paths)
+        book = compiled.load_rulebook(paths, found)
         _books[key] = book
         if len(_books) > _BOOKS_KEPT:
             _books.popitem(last=False)
@@ -79,11 +80,11 @@ def rulebook_for(rules: Iterable[str | Path] = ()) -> rulebook.Rulebook:
     return book
 
 
-def _signature(paths: tuple[Path, ...]) -> tuple[Any, ...]:
+def _signature(found: dict[str, Path]) -> tuple[Any, ...]:
     # the files compiled.load_rulebook reads, by size and mtime: an edited rule file is read again, as a
     # new process would; the working directory too: rule files are named relative to it in messages
     files = []
-    for real in compiled.sources(paths):
+    for real in found:
         try:
             stat = os.stat(real)
         except OSError:

@@ -11,7 +11,7 @@ import math
 from functools import lru_cache
 from typing import Any, Callable, NamedTuple
 
-from advisor.estimate import classmath, memory, planner
+from advisor.estimate import classmath, memory
 from advisor.setup import architectures, fields, gpus, modelconfig
 
 
@@ -341,6 +341,8 @@ def adamw8bit_memory_ratio(setup, facts):
 
 @lru_cache(maxsize=256)
 def _checkpointed(key: tuple[tuple[str, Any], ...], model: Any, gpu_mem_gib: float, batch_given: bool):
+    from advisor.estimate import planner  # only for a model to plan for: not on the start-up of any other setup
+
     w, _ = _memory(key, model)
     return planner.plan(w, gpu_mem_gib, free=frozenset({"micro_batch", "grad_accum", "checkpointing"}),
                         global_batch=w.batch * w.gpu_count if batch_given else None, batch_given=batch_given)
@@ -546,6 +548,8 @@ def symptom_count(setup, facts):
 def recommended_precision(setup, facts):
     if facts.get("bf16_supported"):  # unknown for a card outside the catalog: fp16, the safe assumption
         return "bf16"
+    from advisor.estimate import planner  # as in _checkpointed
+
     return "fp32" if facts["symptoms"] & planner.FP16_TROUBLE else "fp16"
 
 

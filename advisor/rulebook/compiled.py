@@ -39,9 +39,10 @@ class Damaged(ValueError):
     """The cached data is not a rulebook this version wrote: load from the rule files."""
 
 
-def load_rulebook(extra: tuple[Path, ...] | list[Path] = ()) -> loader.Rulebook:
-    """loader.load_rulebook(extra) (raising its first RuleError), through the cache."""
-    found = sources(extra)
+def load_rulebook(extra: tuple[Path, ...] | list[Path] = (), found: dict[str, Path] | None = None) -> loader.Rulebook:
+    """loader.load_rulebook(extra) (raising its first RuleError), through the cache; `found`: sources(extra),
+    when the caller has it already."""
+    found = sources(extra) if found is None else found
     key = _key(found)
     slot = cache.directory() / f"book-{cache.digest(repr(sorted(found)).encode())}.json"
     if key is not None:
