@@ -32,7 +32,7 @@ def _objects(scan: jsonstream.Scanner) -> Iterator[tuple[int, Any]]:
     """(line, object) for each record the document holds; the rest of it is checked, not kept."""
     first = scan.peek()
     if first == "[":
-        yield from _entries(scan)
+        yield from scan.elements()
         _end(scan)
         return
     if first != "{":
@@ -84,21 +84,9 @@ def _history(scan: jsonstream.Scanner) -> Iterator[tuple[int, Any]]:
         raise scan.fail("no `log_history` list: not a Trainer state file")
     # `eval_<metric>` is read as val_<metric> (columns.classify); HF's `epoch` is fractional and its `step` is
     # the optimizer step: both exact already.
-    for line, entry in _entries(scan):
+    for line, entry in scan.elements():
         if not isinstance(entry, dict) or SUMMARY_KEYS.isdisjoint(entry):
             yield line, entry
-
-
-def _entries(scan: jsonstream.Scanner) -> Iterator[tuple[int, Any]]:
-    scan.pos += 1  # past the `[` peek() saw
-    if scan.peek() == "]":
-        scan.pos += 1
-        return
-    while True:
-        scan.peek()  # past the white space: the entry's own line
-        yield scan.line_at(scan.pos), scan.value()
-        if scan.expect(",]") == "]":
-            return
 
 
 def _end(scan: jsonstream.Scanner) -> None:

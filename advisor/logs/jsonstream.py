@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Iterator
 
 from advisor import files
 from advisor.errors import InputError
@@ -70,6 +70,41 @@ class Scanner:
             raise self.fail(f"not valid JSON: expected {' or '.join(repr(c) for c in chars)}")
         self.pos += 1
         return found
+
+    def elements(self) -> Iterator[tuple[int, Any]]:
+        """(line, value) of each element of the array that starts here, the array consumed with them.
+
+        An element whose separator after it is in the window already is decoded straight from it (the
+        common case: a log's records are small); one that reaches the window's end, or does not decode,
+        goes the careful way (value(), expect()), which grows the window or names the error.
+        """
+        self.expect("[")
+        if self.peek() == "]":
+            self.pos += 1
+            return
+        space, decode = _SPACE.match, _DECODER.raw_decode
+        while True:
+            buf = self.buf
+            start = space(buf, self.pos).end()
+            try:
+                value, end = decode(buf, start)
+                after = space(buf, end).end()
+            except (ValueError, RecursionError):
+                after = len(buf)
+            if after < len(buf) and buf[after] in ",]":
+                line = self.line_at(start)
+                self.pos = after + 1
+                yield line, value
+                if buf[after] == "]":
+                    return
+                continue
+            self.pos = start
+            self.peek()  # the window may end in the white space before it
+            line = self.line_at(self.pos)
+            value = self.value()
+            yield line, value
+            if self.expect(",]") == "]":
+                return
 
     def value(self) -> Any:
         """The next JSON value; the window grows (doubling) until it holds the value whole."""
