@@ -10,6 +10,7 @@ whole list. `app` (an attribute of this package) is always the whole app.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -39,10 +40,20 @@ def main(argv: list[str] | None = None) -> int:
     return core.run(argv)
 
 
+def console() -> int:
+    """The `advisor` command (and `python -m advisor`): `main`, then the process ends."""
+    code = main()
+    # What is left is the interpreter's shutdown, whose last garbage collection walks every object the run made
+    # (the modules, the rulebook's thousands): ~35 ms of a 200 ms `diagnose`. Frozen, they are not walked; each
+    # is still freed as its module is. Only here: a caller of `main` in a process that goes on keeps its GC whole.
+    gc.freeze()
+    return code
+
+
 def __getattr__(name: str) -> Any:
     if name == "app":
         return _register(None)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["COMMANDS", "app", "main"]
+__all__ = ["COMMANDS", "app", "console", "main"]
