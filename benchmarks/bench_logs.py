@@ -5,12 +5,13 @@
 1. CSV (step, epoch, loss, val_loss every 1000 steps, grad_norm, learning_rate, gpu_util) of a
    healthy-looking run with mini-batch noise: `read_log` (reading) and `analyze` (reading and
    every detector) against one bare `csv.reader` pass. Target: reading <= 3x, peak <= 100 MB.
-2. trainer_state.json of the same run (about 55 MB at 400,000 entries): `read_log` against
-   `json.load`, in time and in peak Python memory (tracemalloc).
+2. trainer_state.json of the same run (about 55 MB at 400,000 entries): `read_log` and `analyze`
+   against `json.load`, in time and in peak Python memory (tracemalloc).
 3. TensorBoard event file (when tensorboard is installed, to write it and to give the bare parse):
-   `read_log` against the TFRecord framing plus tensorboard's compiled `Event.FromString`.
+   `read_log` and `analyze` against the TFRecord framing plus tensorboard's compiled `Event.FromString`.
 
-CPU time (process_time), best of 3 (analyze: once), so other processes on the machine weigh less. Peak memory:
+CPU time (process_time), best of 3 rounds in which the bare parse and ours take turns, so that other
+processes on the machine, and its speed changing meanwhile, weigh less. Peak memory:
 tracemalloc's peak during the call (Python allocations), and the process's peak RSS at the end.
 """
 
@@ -77,12 +78,15 @@ def write_events(path: Path, steps: int) -> bool:
     return True
 
 
-def cpu(call: Callable[[], Any], repeat: int = REPEAT) -> float:
-    best = math.inf
+def cpu(*calls: Callable[[], Any], repeat: int = REPEAT) -> list[float]:
+    """The best CPU time of each call over `repeat` rounds, the calls taking turns in every round, so that a
+    machine that slows down or speeds up meanwhile (a shared one does) weighs the bare parse and ours alike."""
+    best = [math.inf] * len(calls)
     for _ in range(repeat):
-        start = time.process_time()
-        call()
-        best = min(best, time.process_time() - start)
+        for i, call in enumerate(calls):
+            start = time.process_time()
+            call()
+            best[i] = min(best[i], time.process_time() - start)
     return best
 
 
@@ -110,10 +114,8 @@ def bench_csv(folder: Path, rows: int) -> None:
         with open(path, newline="") as fh:
             drain(csv.reader(fh))
 
-    base = cpu(bare)
-    reading = cpu(lambda: drain(read_log(path)))
     analysis = analyze(path)
-    whole = cpu(lambda: analyze(path), 1)  # the detectors dominate: once is enough
+    base, reading, whole = cpu(bare, lambda: drain(read_log(path)), lambda: analyze(path))
     print(f"CSV, {rows:,} rows, {path.stat().st_size / 1e6:.0f} MB: bare csv.reader {base:.2f} s; "
           f"read_log {reading:.2f} s = {reading / base:.2f}x; analyze {whole:.2f} s = {whole / base:.2f}x; "
           f"findings: {analysis.symptoms() or 'none'}")
@@ -122,7 +124,7 @@ def bench_csv(folder: Path, rows: int) -> None:
 
 
 def bench_state(folder: Path, entries: int) -> None:
-    from advisor.logs import read_log
+    from advisor.logs import analyze, read_log
 
     path = folder / "trainer_state.json"
     write_state(path, entries)
@@ -131,15 +133,15 @@ def bench_state(folder: Path, entries: int) -> None:
         with open(path) as fh:
             json.load(fh)
 
-    base, reading = cpu(bare), cpu(lambda: drain(read_log(path)))
+    base, reading, whole = cpu(bare, lambda: drain(read_log(path)), lambda: analyze(path))
     size = path.stat().st_size / 2**20
     print(f"trainer_state.json, {entries:,} entries, {size:.0f} MiB: json.load {base:.2f} s; read_log {reading:.2f} s "
-          f"= {reading / base:.2f}x; peak json.load {peak(bare):.0f} MiB, read_log "
-          f"{peak(lambda: drain(read_log(path))):.1f} MiB")
+          f"= {reading / base:.2f}x; analyze {whole:.2f} s = {whole / base:.2f}x; peak json.load {peak(bare):.0f} MiB, "
+          f"read_log {peak(lambda: drain(read_log(path))):.1f} MiB")
 
 
 def bench_events(folder: Path, steps: int) -> None:
-    from advisor.logs import read_log
+    from advisor.logs import analyze, read_log
 
     path = folder / "events.out.tfevents.1.host"
     if not write_events(path, steps):
@@ -155,10 +157,10 @@ def bench_events(folder: Path, steps: int) -> None:
             parse(data[pos + 12:pos + 12 + length])
             pos += 16 + length
 
-    base, reading = cpu(bare), cpu(lambda: drain(read_log(path)))
+    base, reading, whole = cpu(bare, lambda: drain(read_log(path)), lambda: analyze(path))
     print(f"TensorBoard, {steps * 3:,} events, {path.stat().st_size / 1e6:.0f} MB: framing + Event.FromString "
-          f"{base:.2f} s; read_log {reading:.2f} s = {reading / base:.2f}x; "
-          f"peak {peak(lambda: drain(read_log(path))):.1f} MiB")
+          f"{base:.2f} s; read_log {reading:.2f} s = {reading / base:.2f}x; analyze {whole:.2f} s = "
+          f"{whole / base:.2f}x; peak {peak(lambda: drain(read_log(path))):.1f} MiB")
 
 
 def main(rows: int) -> None:

@@ -21,6 +21,11 @@ Record = dict[str, Any]
 
 
 def _finite(record: Record) -> bool:
+    try:  # the common record, all numbers: their sum is finite exactly when each is (or it overflowed: see below)
+        if math.isfinite(sum(record.values())):
+            return True
+    except TypeError:  # per-layer norms, a dict
+        pass
     return all(not isinstance(v, float) or math.isfinite(v) for k, v in record.items() if k not in ("step", "epoch"))
 
 
@@ -35,24 +40,23 @@ class _Block:
         self.last: Record = {}
 
     def add(self, record: Record) -> None:
-        for key, value in record.items():
-            if key in ("step", "epoch"):
-                continue
+        sums, counts = self.sums, self.counts
+        for key, value in record.items():  # step and epoch are summed too, and left out of the merged record
             if isinstance(value, dict):
                 for name, norm in value.items():
                     total = self.layers.setdefault(name, [0.0, 0])
                     total[0] += norm
                     total[1] += 1
-            elif key in self.sums:
-                self.sums[key] += value
-                self.counts[key] += 1
+            elif key in sums:
+                sums[key] += value
+                counts[key] += 1
             else:
-                self.sums[key], self.counts[key] = value, 1
+                sums[key], counts[key] = value, 1
         self.rows += 1
         self.last = record
 
     def record(self) -> Record:
-        out: Record = {k: v / self.counts[k] for k, v in self.sums.items()}
+        out: Record = {k: v / self.counts[k] for k, v in self.sums.items() if k != "step" and k != "epoch"}
         if self.layers:
             out["layer_grad_norm"] = {name: s / n for name, (s, n) in self.layers.items()}
         out["step"], out["_rows"] = self.last["step"], self.rows
