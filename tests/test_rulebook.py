@@ -1,5 +1,6 @@
 """Loading rules checks them: each kind of mistake fails at load time with file, line and rule id."""
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -142,6 +143,15 @@ def test_an_unwritable_cache_does_not_stop_loading(tmp_path, monkeypatch):
     blocker.write_text("")
     monkeypatch.setenv("ADVISOR_CACHE_DIR", str(blocker / "cache"))
     assert load(tmp_path, GOOD) == []
+
+
+def test_a_rule_file_named_in_bytes_that_are_no_utf8_loads_uncached(tmp_path, run_cli):
+    # its name is in both caches' keys, which are written as UTF-8 text: not cached, but read all the same
+    path = tmp_path / os.fsdecode(b"\xff-team.yaml")
+    path.write_text(GOOD)
+    for _ in range(2):  # the second run finds no cache either, and gives the same advice
+        code, out, err = run_cli("diagnose", "--rules", path, "--imbalance", "1:20", "--format", "json")
+        assert code == 0 and "TST001" in out, err
 
 
 def test_explain_shows_the_condition_as_a_tree_then_the_cause_and_each_piece_of_evidence(tmp_path):

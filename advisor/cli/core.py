@@ -1,4 +1,4 @@
-"""The `advisor` app: its options shared by every command that reads a setup, and `main`.
+"""The `advisor` app: its options shared by every command that reads a setup, and `run`, which runs it.
 
 The commands live beside it (diagnose.py, rules.py, memory.py, fill.py, check.py), each
 parse → pipeline → render; they register on `app` when imported (advisor/cli/__init__.py

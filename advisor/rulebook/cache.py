@@ -37,7 +37,8 @@ def read(path: Path) -> Any:
 
 
 def write(path: Path, data: Any) -> None:
-    """Atomically, or not at all: a read-only home still works, only slower."""
+    """Atomically, or not at all: a read-only home, or a rule file named in bytes that are no UTF-8 (its name,
+    part of the key, cannot be written as text), still works, only slower."""
     import tempfile
 
     temp = None
@@ -47,6 +48,6 @@ def write(path: Path, data: Any) -> None:
             temp = f.name
             json.dump(data, f, ensure_ascii=False)
         os.replace(temp, path)
-    except OSError:
+    except (OSError, UnicodeEncodeError):
         if temp is not None:
             Path(temp).unlink(missing_ok=True)
