@@ -156,10 +156,10 @@ def load_file(path: Path, *, field: str, limit: int) -> Any:
     InputError naming `field` otherwise), and the cache is keyed by its content.
     """
     text = files.read_text(path, field=field, limit=limit)
-    name = os.path.abspath(path)
-    stamp = [_CACHE_VERSION, name, cache.digest(text.encode())]
-    # abspath, not realpath: a slot per name is as good, and realpath costs ~0.1 ms a file
-    slot = cache.directory() / (cache.digest(os.fsencode(name)) + ".json")
+    stamp = [_CACHE_VERSION, cache.digest(text.encode())]
+    # abspath, not realpath: a slot per name is as good, and realpath costs ~0.1 ms a file; two names that
+    # share a slot only read their files again (the stamp is the content's)
+    slot = cache.directory() / (cache.digest(os.fsencode(os.path.abspath(path))) + ".json")
     try:
         cached = cache.read(slot)
         if cached["stamp"] == stamp:
