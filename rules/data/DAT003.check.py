@@ -34,6 +34,20 @@ def _augment_lightning(run: Run) -> None:
     run.ok(f"{type(lit_model).__name__}.on_after_batch_transfer changes training batches only, labels kept")
 
 
+@applies("pytorch")
+def _augment_pytorch(run: Run) -> None:
+    import torch
+
+    assert torch_changed(run), "the model did not train on the augmented batches"
+    inputs, _ = next(iter(run.context["train_loader"]))
+    torch.manual_seed(0)
+    changed = run.new("augment")(inputs.clone())
+    assert changed.shape == inputs.shape and changed.dtype == inputs.dtype and not torch_equal(changed, inputs)
+    if not inputs.is_floating_point():  # masked token ids are still ids the embedding has
+        assert int(changed.min()) >= 0 and int(changed.max()) < run.context["model"].embed.num_embeddings
+    run.ok(f"augment changes a {tuple(inputs.shape)} {inputs.dtype} batch, keeping its shape and type; the model trained")
+
+
 @applies("huggingface")
 def _augment_hf_trained(run: Run) -> None:
     train, augmented = run.context["train_dataset"], run.new("train_augmented")
