@@ -2,7 +2,8 @@
 
 Median grad_norm >= 20 x the median grad_norm of the run so far (warm-up and
 the tested window left out: RunState.grad_baseline), for 3 points in a row
-(`grad_points`).
+(`grad_points`), unless the loss is near 0 (RunState.converged: the median is
+then a converged run's, tiny, and 20x it is still nothing).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class ExplodingGradients(GradientDetector):
         g, base = s.grad.median, s.grad_baseline
         if g is None or base is None or base <= 0 or not math.isfinite(rec["grad_norm"]):
             return None
-        if self._streak(s, g >= self.t.exploding_ratio * base):
+        if self._streak(s, g >= self.t.exploding_ratio * base and not s.converged()):
             return self.found(self.streak.since,
                               f"grad_norm rose to {g:.4g} (median of the last {len(s.grad.buf)}) at {s.where(s.at)}, "
                               f"{g / base:.0f}x the run's median {base:.4g} before it, for {self.streak.count} logged "

@@ -9,7 +9,8 @@ row is one), else over every 10 logged points. A turn is a change of direction w
 last extreme is >= 20% of the level; a segment that averages several points
 must also move by 3x (`noise_k`) the spread of the difference of two such
 averages (from the per-point noise and sqrt(points)), which a real swing
-passes and noise does not. 4 turns
+passes and noise does not; and every swing must be more than a negligible change
+(`negligible_loss` of the training loss at the start). 4 turns
 within the last 10 values is oscillation: AUTOTRAINER's `ol_judge` counts
 accuracy swings >= 0.03 on >= 20% of the epochs
 (https://github.com/shiningrain/AUTOTRAINER/blob/main/AutoTrainer/utils/monitor.py),
@@ -85,7 +86,7 @@ class OscillatingLoss(Detector):
     def update(self, s, rec):
         t = self.t
         val = rec.get("val_loss")
-        if val is not None and math.isfinite(val) and self.val.add(val, s.at) >= t.oscillation_turns:
+        if val is not None and math.isfinite(val) and self.val.add(val, s.at, s.negligible()) >= t.oscillation_turns:
             return self._found(s, "val_loss", self.val, "evaluations")
         loss = rec.get("loss")
         if loss is None or not math.isfinite(loss):
@@ -110,7 +111,7 @@ class OscillatingLoss(Detector):
         # the difference of two segment means of n noisy points spreads by about sqrt(2) x 1.25 x 1.25 = 2.2 x
         # the mean deviation / sqrt(n) (1.25: a normal's sd / mean deviation, and the trimming's loss of
         # efficiency, generously): a swing counts only at noise_k times that
-        floor = self.t.noise_k * 2.2 * s.loss.noise / math.sqrt(n) if n > 1 else 0.0
+        floor = max(self.t.noise_k * 2.2 * s.loss.noise / math.sqrt(n) if n > 1 else 0.0, s.negligible())
         value = _trimmed_mean(points)
         at = self.segment_at
         self.segment = []

@@ -2,7 +2,8 @@
 
 Median-of-3 val_loss >= 1.1 x its minimum for 2 evaluations in a row while the
 training loss fell >= 10% since that minimum and (val - train) / train > 0.1
-(SageMaker Overfit).
+(SageMaker Overfit), and the rise is no negligible change (`negligible_loss` of
+the training loss at the start: near a loss of 0, ratios grow from nothing).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ class Overfitting(Detector):
             return None
         t = self.t
         rise, fall, gap = v / self.best - 1, 1 - train / self.train_at_best, (v - train) / train
-        if rise >= t.overfit_val_rise and fall >= t.overfit_train_fall and gap > t.overfit_gap:
+        if rise >= t.overfit_val_rise and fall >= t.overfit_train_fall and gap > t.overfit_gap \
+                and v - self.best >= s.negligible():
             self.run += 1
         else:
             self.run = 0

@@ -27,13 +27,18 @@ MIN_POINTS = 5
 
 
 class StateThresholds:
-    SHARES = ("reference_share",)  # fractions: at most 1 (catalog.compose checks)
+    SHARES = ("reference_share", "negligible_loss")  # fractions: at most 1 (catalog.compose checks)
     # the grad_norm reference exploding- and vanishing-gradients compare against (the median of the whole run
     # so far, warm-up and tested window left out) needs this many summarised values first
     grad_baseline_points: int = 5
     # "the start" of the loss, for how far it has fallen: its value a tenth of the way into the run so far, so
     # neither the init transient nor an early drop to a trivial level counts as progress that later stalls
     reference_share: float = 0.1
+    # a change of a loss smaller than this share of the training loss at the start is no change to act on: a
+    # val_loss going from 0.0009 to 0.0012 after a start at 1.4 is a model at its best growing a little less
+    # sure (a tolerance, not a citation); and a loss this close to 0 explains a gradient close to 0, as the
+    # gradient of cross-entropy or squared error shrinks with the loss: convergence, not vanishing gradients
+    negligible_loss: float = 0.01
 
 
 class RunState:
@@ -103,6 +108,16 @@ class RunState:
         """The loss "at the start" for judging progress: its level `reference_share` of the way into the run."""
         ref = self.loss_history.at_share(self.t.reference_share, self.at[0])
         return ref if ref is not None else self.loss.first
+
+    def negligible(self) -> float:
+        """The smallest change of a loss worth a finding (`negligible_loss` x the training loss at the start)."""
+        first = self.loss.first
+        return self.t.negligible_loss * first if first is not None and first > 0 else 0.0
+
+    def converged(self) -> bool:
+        """The training loss is near 0 (below `negligible()`): its gradient is near 0 with it, so neither a tiny
+        grad_norm nor one many times the run's (tiny) median says anything about the gradients' health."""
+        return self.loss.value is not None and self.loss.value < self.negligible()
 
     def long_enough(self, start: Position, points: int, min_points: int, min_epochs: float) -> bool:
         """A stretch from `start` of `points` logged points: judged in epochs where the log has them (a Keras

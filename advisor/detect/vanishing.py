@@ -10,7 +10,8 @@ the order the log lists them (the order the model registers its parameters).
 
 Else: median grad_norm < 1e-7 (SageMaker VanishingGradient), or <= 1e-3 x the
 run's median while the loss has fallen < 20% (`plateau_progress`; AUTOTRAINER's
-ratio), for 3 points in a row; or, where nothing per layer is logged, a smoothed
+ratio), for 3 points in a row, unless the loss itself is near 0 (below
+`negligible_loss` of its start: converged, its gradient with it); or, where nothing per layer is logged, a smoothed
 loss that never falls 5% below its value at the start over 2 epochs (where the
 log has epochs) or over 20 logged points spanning >= 500 optimizer steps (where
 it has none), outside warmup and decay (`plateau_lr_floor`) and at a learning
@@ -63,7 +64,8 @@ class VanishingGradients(GradientDetector):
         if "grad_norm" in rec and math.isfinite(rec["grad_norm"]) and s.grad.median is not None:
             g, base = s.grad.median, s.grad_baseline
             learned = c.first is not None and c.first > 0 and 1 - c.best / c.first >= t.plateau_progress
-            tiny = g < t.vanishing_abs or (base is not None and g <= t.vanishing_ratio * base and not learned)
+            tiny = not s.converged() and (g < t.vanishing_abs or (base is not None and g <= t.vanishing_ratio * base
+                                                                    and not learned))
             if self._streak(s, tiny):
                 ratio = f", {base / g:.3g}x below the run's median {base:.3g}" if base and g > 0 else ""
                 return self.found(self.streak.since, f"grad_norm fell to {g:.3g} at {s.where(s.at)}{ratio} "
