@@ -61,6 +61,11 @@ def main() -> None:
     for name in CASES:
         print(f"{name:30s} {wall[name] * 1000:6.1f} ms {wall[name] / wall[base]:5.1f}x "
               f"{cpu[name] * 1000:6.1f} ms {cpu[name] / max(cpu[base], 1e-3):5.1f}x")
+    if any(name.startswith("__editable__") for name in sys.modules):  # setuptools' finder, loaded by a .pth file
+        # the bare start pays for the editable finder too (~25 ms on the development machine), which makes every
+        # ratio smaller than in a regular install (`pip install .`); README.md, "Speed", gives both
+        print("note: an editable install: the bare start includes its import finder; a regular install's ratios are "
+              "higher")
 
 
 if __name__ == "__main__":
