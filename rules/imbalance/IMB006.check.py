@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
-from tests.snippets.checks import Run, applies, finite, torch_changed, trained_keras, trained_lightning
+from tests.snippets.checks import Run, applies, finite, keras_fitted_on, lightning_fitted_on, torch_changed
 
 
 @applies("sklearn")
@@ -34,8 +33,7 @@ def _smote_torch(run: Run) -> None:
 @applies("lightning")
 def _smote_lightning(run: Run) -> None:
     _smote_balanced(run, len(run.context["train_dataset"]))
-    trainer = trained_lightning(run)
-    assert trainer.train_dataloader.dataset is run.new("smote_loader").dataset, "not trained on the SMOTE rows"
+    lightning_fitted_on(run, "smote_loader")
     assert torch_changed(run)
     run.ok("the Trainer fitted the model on the SMOTE-augmented training split")
 
@@ -43,7 +41,5 @@ def _smote_lightning(run: Run) -> None:
 @applies("keras")
 def _smote_keras(run: Run) -> None:
     _smote_balanced(run, len(run.context["x_train"]))
-    model = trained_keras(run)
-    steps = math.ceil(len(run.new("y_res")) / 32)  # fit()'s default batch size
-    assert model is run.context["model"] and model.history.params["steps"] == steps, model.history.params
+    steps = keras_fitted_on(run, "y_res")
     run.ok(f"fitted on the SMOTE-augmented rows ({steps} steps per epoch)")

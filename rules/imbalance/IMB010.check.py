@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 import numpy as np
 
-from tests.snippets.checks import Run, applies, finite, torch_changed, trained_keras, trained_lightning
+from tests.snippets.checks import Run, applies, finite, keras_fitted_on, lightning_fitted_on, torch_changed
 
 
 @applies("sklearn")
@@ -43,15 +42,12 @@ def _resampled_torch(run: Run) -> None:
 @applies("lightning")
 def _resampled_lightning(run: Run) -> None:
     _balanced_rows(run, len(run.context["train_dataset"]))
-    trainer = trained_lightning(run)
-    assert trainer.train_dataloader.dataset is run.new("resampled_loader").dataset, "not trained on the resampled rows"
+    lightning_fitted_on(run, "resampled_loader")
     run.ok("the Trainer fitted the model on the resampled rows")
 
 
 @applies("keras")
 def _resampled_keras(run: Run) -> None:
     _balanced_rows(run, len(run.context["x_train"]))
-    model = trained_keras(run)
-    steps = math.ceil(len(run.new("y_res")) / 32)  # fit()'s default batch size
-    assert model is run.context["model"] and model.history.params["steps"] == steps, model.history.params
+    steps = keras_fitted_on(run, "y_res")
     run.ok(f"fitted on the resampled rows ({steps} steps per epoch)")

@@ -209,6 +209,14 @@ def trained_keras(run: Run) -> Any:
     return model
 
 
+def keras_fitted_on(run: Run, labels: str) -> int:
+    """The context's Keras model was fitted on the rows whose labels the snippet named `labels`; its steps per epoch."""
+    model = trained_keras(run)
+    steps = math.ceil(len(run.new(labels)) / 32)  # fit()'s default batch size
+    assert model is run.context["model"] and model.history.params["steps"] == steps, model.history.params
+    return steps
+
+
 def sampler_share(sampler, labels, classes: int, draws: int = 4) -> np.ndarray:
     """Class shares of the indices a sampler draws (a few passes)."""
     idx = [i for _ in range(draws) for i in sampler]
@@ -553,6 +561,13 @@ def fit_lightning(run: Run, trainer) -> None:
     trainer.fit_loop.max_epochs = 1
     trainer.fit(run.context["lit_model"], train_dataloaders=run.context["train_loader"])
     assert torch_changed(run)
+
+
+def lightning_fitted_on(run: Run, loader: str):
+    """The Trainer the snippet fitted (trained_lightning) took its batches from the loader it named `loader`."""
+    trainer = trained_lightning(run)
+    assert trainer.train_dataloader.dataset is run.new(loader).dataset, f"not trained on the rows of {loader}"
+    return trainer
 
 
 def trained_lightning(run: Run, name: str = "trainer"):
