@@ -173,6 +173,34 @@ def test_loss_stuck_at_its_start_is_vanishing_signal_over_steps_or_epochs_not_po
     assert detectors.vanishing_gradients(per_epoch) is not None
 
 
+def test_a_flat_loss_at_a_rate_too_small_to_move_the_weights_is_no_vanishing_gradient():
+    rng = random.Random(5)
+    stuck = [0.693 * (1 + 0.02 * rng.uniform(-1, 1)) for _ in range(40)]
+
+    def at(lr):
+        return [{"step": 25.0 * (i + 1), "loss": v, "lr": lr, "grad_norm": 1.0} for i, v in enumerate(stuck)]
+    # 1,000 steps at 1e-6 move any Adam weight by 0.001 at most: the rate explains the flat loss
+    assert detectors.vanishing_gradients(at(1e-6)) is None
+    # at 1e-3 the weights could have moved 1.0: a loss that still does not fall lacks a gradient
+    f = detectors.vanishing_gradients(at(1e-3))
+    assert f and "never fell 5%" in f.evidence
+
+
+def test_a_loss_that_has_just_begun_to_fall_is_not_stuck():
+    # at its start for 8 epochs (a slow start, the medians lag behind), then falling: it learns
+    loss = [0.693, 0.694, 0.693, 0.693, 0.692, 0.688, 0.677, 0.648, 0.566, 0.435, 0.317, 0.29, 0.23, 0.17]
+    log = [{"step": 3.0 * (e + 1), "epoch": e + 1.0, "loss": v, "lr": 5e-4} for e, v in enumerate(loss)]
+    assert detectors.vanishing_gradients(log) is None
+
+
+def test_a_run_that_fits_after_early_spikes_has_converged_not_vanished():
+    # a too-high rate: the loss jumps to hundreds for a few steps, then the easy task is fitted to 0; the
+    # smoothed loss still carries the spikes when the gradient reaches 0
+    loss = [1.38, 81.0, 620.0, 50.0, 51.0, 1.6, 18.0, 21.0, 28.6, 15.0, 2.1, 61.7, 8.2, 66.1] + [0.0] * 60
+    grads = [1.2, 94.0, 207.0, 72.0, 70.7, 7.1, 59.2, 71.3, 45.9, 13.5, 4.5, 107.9, 9.4, 75.6] + [0.0] * 60
+    assert detectors.vanishing_gradients(series(loss, grad_norm=grads)) is None
+
+
 def test_per_layer_gradient_norms_decide_vanishing_gradients():
     rng = random.Random(4)
     loss = [0.693 * (1 + 0.02 * rng.uniform(-1, 1)) for _ in range(60)]

@@ -11,8 +11,10 @@ of the smoothed curve is the rise a healthy run does not show.
 
 Also: a training loss >= 2 x log(1/accuracy) (the loss of a uniform guess at
 that accuracy) at accuracy <= 0.6 for 3 points (validation accuracy where no
-training accuracy is logged): the weights blew up within the first logged
-interval and the outputs saturated. That finding does not explain a plateau or
+training accuracy is logged), starting within the first 3 points that log both
+(`warmup_points`): the weights blew up within the first logged interval and the
+outputs saturated (later, the blow-up test above has the run's own loss to
+compare with). That finding does not explain a plateau or
 underfitting: a saturated model is also stuck, so they are reported beside it.
 """
 
@@ -51,6 +53,7 @@ class DivergingLoss(Detector):
     def __init__(self, t):
         super().__init__(t)
         self.rising, self.blowup, self.saturated = Streak(), Streak(), Streak()
+        self.compared = 0  # points so far where the loss and an accuracy could be compared
         # the curve's noise before the tested window (the running median's reach and the streak): a blow-up
         # inflates the noise estimate, and must not be measured against itself
         self.noise_before: deque[float] = deque(maxlen=t.median_window + t.diverge_points)
@@ -66,8 +69,16 @@ class DivergingLoss(Detector):
         # training accuracy where logged, else the latest validation accuracy (HF Trainer logs no train accuracy)
         acc_name = "accuracy" if "accuracy" in s.last_finite else "val_accuracy"
         acc = s.last_finite.get(acc_name, (None,))[0]
-        wrong = acc is not None and 0 < acc <= t.saturation_accuracy and \
-            c.median >= t.saturation_factor * -math.log(acc)
+        if acc is None:
+            return None
+        # a streak that starts within the first warm-up points where loss and accuracy can be compared, or none:
+        # later, a model that started near a uniform guess and ranks right before it is confident (a lucky
+        # batch at accuracy 0.53 while a 4-class loss is still near log 4) meets the ratio too, and a blow-up
+        # then has the run's own earlier loss to be compared with
+        self.compared += 1
+        if self.saturated.count == 0 and self.compared > t.warmup_points:
+            return None
+        wrong = 0 < acc <= t.saturation_accuracy and c.median >= t.saturation_factor * -math.log(acc)
         if self.saturated.update(wrong, s.at, t.diverge_points):
             chance = -math.log(acc)
             return self.found(s.first_at,

@@ -10,7 +10,8 @@ last extreme is >= 20% of the level; a segment that averages several points
 must also move by 3x (`noise_k`) the spread of the difference of two such
 averages (from the per-point noise and sqrt(points)), which a real swing
 passes and noise does not; and every swing must be more than a negligible change
-(`negligible_loss` of the training loss at the start). 4 turns
+(`negligible_loss` of the training loss at the start) and undo a tenth of the
+fall of the training loss from its start to its best (`oscillation_progress`). 4 turns
 within the last 10 values is oscillation: AUTOTRAINER's `ol_judge` counts
 accuracy swings >= 0.03 on >= 20% of the epochs
 (https://github.com/shiningrain/AUTOTRAINER/blob/main/AutoTrainer/utils/monitor.py),
@@ -27,10 +28,15 @@ from advisor.detect.finding import Position, percent
 
 
 class OscillatingLossThresholds:
+    SHARES = ("oscillation_progress",)  # fractions: at most 1 (catalog.compose checks)
     oscillation_swing: float = 0.2  # of the loss's level (AUTOTRAINER: accuracy swings >= 0.03)
     oscillation_window: int = 10  # values of the watched series (evaluations, epochs or segments)
     oscillation_turns: int = 4  # changes of direction within the window (AUTOTRAINER: swings on >= 20% of epochs)
     oscillation_segment: int = 10  # logged points per training-loss segment where the log has no epochs
+    # every swing also undoes this share of what the training loss has fallen since its start (to its best): a
+    # loss at 0.01 after a start at 0.7 that moves to 0.05 and back is a swing of 400% of its level, but on the
+    # curve as plotted (linear axis) a flat line near 0 (a tolerance, not a citation)
+    oscillation_progress: float = 0.1
 
 
 class Turns:
@@ -86,7 +92,7 @@ class OscillatingLoss(Detector):
     def update(self, s, rec):
         t = self.t
         val = rec.get("val_loss")
-        if val is not None and math.isfinite(val) and self.val.add(val, s.at, s.negligible()) >= t.oscillation_turns:
+        if val is not None and math.isfinite(val) and self.val.add(val, s.at, self._floor(s)) >= t.oscillation_turns:
             return self._found(s, "val_loss", self.val, "evaluations")
         loss = rec.get("loss")
         if loss is None or not math.isfinite(loss):
@@ -111,7 +117,7 @@ class OscillatingLoss(Detector):
         # the difference of two segment means of n noisy points spreads by about sqrt(2) x 1.25 x 1.25 = 2.2 x
         # the mean deviation / sqrt(n) (1.25: a normal's sd / mean deviation, and the trimming's loss of
         # efficiency, generously): a swing counts only at noise_k times that
-        floor = max(self.t.noise_k * 2.2 * s.loss.noise / math.sqrt(n) if n > 1 else 0.0, s.negligible())
+        floor = max(self.t.noise_k * 2.2 * s.loss.noise / math.sqrt(n) if n > 1 else 0.0, self._floor(s))
         value = _trimmed_mean(points)
         at = self.segment_at
         self.segment = []
@@ -119,6 +125,12 @@ class OscillatingLoss(Detector):
             unit = "epochs" if s.at[1] is not None else f"segments of {self.t.oscillation_segment} logged points"
             return self._found(s, "training loss", self.train, unit)
         return None
+
+    def _floor(self, s):
+        """The smallest swing of either series: more than a negligible change, and a share of the progress."""
+        c = s.loss
+        progress = c.first - c.best if c.first is not None else 0.0
+        return max(s.negligible(), self.t.oscillation_progress * progress)
 
     def _found(self, s, what, turns, unit):
         t = self.t

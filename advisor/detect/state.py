@@ -57,6 +57,11 @@ class RunState:
         self.lr: float | None = None
         self.lr_peak = 0.0
         self.lr_rising = False
+        # sum of the rate over the optimizer steps so far (each logged rate times the steps since the last one):
+        # Adam moves each weight by about the rate at most per step (Kingma & Ba 2015, section 2.1), so this
+        # bounds how far any weight can have moved
+        self.lr_travel = 0.0
+        self._lr_step: float | None = None
         self.best_accuracy: float | None = None
         self.last_finite: dict[str, tuple[float, Position]] = {}
         self.at: Position = (0.0, None)
@@ -86,6 +91,9 @@ class RunState:
                 self.grad_history.add(step, self.grad.median)
         lr = rec.get("lr")
         if lr is not None and math.isfinite(lr):
+            if self._lr_step is not None and step > self._lr_step:
+                self.lr_travel += lr * (step - self._lr_step)
+            self._lr_step = step
             self.lr_rising = self.lr is not None and lr > self.lr * 1.0001
             self.lr, self.lr_peak = lr, max(self.lr_peak, lr)
 
@@ -116,8 +124,11 @@ class RunState:
 
     def converged(self) -> bool:
         """The training loss is near 0 (below `negligible()`): its gradient is near 0 with it, so neither a tiny
-        grad_norm nor one many times the run's (tiny) median says anything about the gradients' health."""
-        return self.loss.value is not None and self.loss.value < self.negligible()
+        grad_norm nor one many times the run's (tiny) median says anything about the gradients' health. The
+        running median of the last few losses decides as well as the smoothed curve: after a fall that fast (a
+        loss of 600 at a too-high rate, then 0 from the next step on) the average still carries the spikes."""
+        c, floor = self.loss, self.negligible()
+        return c.value is not None and min(c.value, c.median) < floor
 
     def long_enough(self, start: Position, points: int, min_points: int, min_epochs: float) -> bool:
         """A stretch from `start` of `points` logged points: judged in epochs where the log has them (a Keras

@@ -14,8 +14,9 @@ ratio), for 3 points in a row, unless the loss itself is near 0 (below
 `negligible_loss` of its start: converged, its gradient with it); or, where nothing per layer is logged, a smoothed
 loss that never falls 5% below its value at the start over 2 epochs (where the
 log has epochs) or over 20 logged points spanning >= 500 optimizer steps (where
-it has none), outside warmup and decay (`plateau_lr_floor`) and at a learning
-rate that can move the weights. The global grad_norm cannot show the second:
+it has none), outside warmup and decay (`plateau_lr_floor`) and, where the log
+has the learning rate, once the rate summed over the steps (at most how far Adam
+can have moved a weight) reaches 0.01: before that a flat loss is the rate's doing. The global grad_norm cannot show the second:
 the last layer dominates it and still learns the class prior.
 """
 
@@ -39,9 +40,10 @@ class VanishingGradientsThresholds(GradientThresholds):
     # ... or optimizer steps where it has none: 20 calls of a live monitor are no evidence; SGD or Adam at a
     # usable rate moves a trainable network's loss within a few hundred steps (an assumption, not a citation)
     stuck_steps: float = 500.0
-    # below this rate a flat loss is the rate's doing, not the gradient's: 1e-6 is 20x under the smallest rate
-    # BERT fine-tuning uses (2e-5; Devlin et al. 2019, appendix A.3)
-    stuck_lr: float = 1e-6
+    # where the log has the rate: a flat loss is the rate's doing, not the gradient's, until the rate summed over
+    # the steps (RunState.lr_travel, the most Adam can have moved any weight) reaches this: stuck_steps at 2e-5,
+    # the smallest rate BERT fine-tuning uses (Devlin et al. 2019, appendix A.3)
+    stuck_travel: float = 0.01
 
 
 class VanishingGradients(GradientDetector):
@@ -95,10 +97,12 @@ class VanishingGradients(GradientDetector):
         t, c = self.t, s.loss
         if "loss" not in rec or c.value is None or c.first <= 0 or not s.lr_in_range(t.plateau_lr_floor):
             return None
-        if s.lr is not None and s.lr < t.stuck_lr:
+        if s.lr is not None and s.lr_travel < t.stuck_travel:
             return None
         # as for a plateau: a slow (noise-adapted) average needs ~2 time constants before it can say "stuck"
-        if c.n < 2 / c.alpha_used or c.median_best < c.first * (1 - t.stuck_band):
+        band = c.first * (1 - t.stuck_band)
+        # the loss logged now must still be at its start too: the medians lag a loss that has just begun to fall
+        if c.n < 2 / c.alpha_used or c.median_best < band or rec["loss"] < band:
             return None
         if s.at[1] is None and s.at[0] - s.first_at[0] < t.stuck_steps:
             return None
