@@ -25,10 +25,9 @@ EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
 def test_real_run_fixture(name):
     expect = EXPECTED[name]["expect"]
     found = {f.symptom for f in analyze(FIXTURES / name).findings}
-    if not expect:
-        assert found == set(), f"healthy run {name} raised {found}"
-    else:
-        assert set(expect) <= found, f"{name} ({EXPECTED[name]['fault']}): expected {expect}, found {found}"
+    also = set(EXPECTED[name].get("also", []))  # what a labeller reads in the same numbers beside the fault
+    assert set(expect) <= found <= set(expect) | also, \
+        f"{name} ({EXPECTED[name]['fault']}): expected {expect} (and maybe {sorted(also)}), found {sorted(found)}"
 
 
 def test_the_fixture_set_covers_every_library_and_fault():
