@@ -223,6 +223,20 @@ def test_low_gpu_utilization_percent_and_fraction():
     assert detectors.low_gpu_utilization(series([95] * 200, key="gpu_util")) is None
 
 
+def test_a_model_fitted_to_its_training_data_does_not_ignore_its_minority():
+    # training accuracy (per epoch) at 0.993 and its loss near the entropy of a 0.7% minority, by fitting:
+    # the validation accuracy, 0.93, shows it is no prior (which would score the same on held-out data)
+    recs = []
+    for step in range(1, 801):
+        rec = {"step": float(step), "epoch": step / 40, "loss": 0.045, "accuracy": 0.993}
+        if step % 40 == 0:
+            rec.update(val_loss=0.16, val_accuracy=0.93)
+        recs.append(rec)
+    assert detectors.minority_class_ignored(recs) is None
+    prior = [{**r, **({"val_accuracy": 0.993, "val_loss": 0.045} if "val_loss" in r else {})} for r in recs]
+    assert detectors.minority_class_ignored(prior) is not None
+
+
 def test_minority_class_ignored_is_the_prior_signature():
     acc = [0.98] * 8
     prior = -(0.02 * math.log(0.02) + 0.98 * math.log(0.98))
