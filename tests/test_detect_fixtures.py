@@ -1,5 +1,6 @@
 """The oscillating, underfitting and low-utilisation detectors on logs REAL tiny trainings wrote
-(tests/fixtures/generators/make_detector_fixtures.py): each finds its fault and nothing else."""
+(tests/fixtures/generators/make_detector_fixtures.py): each finds its fault and nothing else (but what its
+numbers show beside it, its `also`)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ EXPECTED = json.loads((FIXTURES / "expected_detect.json").read_text())
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_real_training_fixture_shows_its_fault_and_no_other(name):
-    found = sorted({f.symptom for f in analyze(FIXTURES / name).findings})
-    assert found == sorted(EXPECTED[name]["expect"]), f"{name} ({EXPECTED[name]['fault']}): {found}"
+    found = {f.symptom for f in analyze(FIXTURES / name).findings}
+    expect, also = set(EXPECTED[name]["expect"]), set(EXPECTED[name].get("also", []))
+    assert expect <= found <= expect | also, f"{name} ({EXPECTED[name]['fault']}): {sorted(found)}"
 
 
 def test_the_fixtures_cover_the_three_detectors_issue_14_names():

@@ -107,6 +107,32 @@ def test_plateau_fires_at_constant_rate_and_not_once_the_schedule_decays():
     assert detectors.loss_plateau(series(flat, lr=warm)) is None
 
 
+def test_a_plateau_the_run_later_leaves_is_a_note_not_a_finding():
+    rng = random.Random(6)
+    # a stall near the prior's entropy for ~100 steps (symmetry not yet broken), then the loss falls to 0.05
+    stall = [1.1, 1.05, 1.0] + [0.97 * (1 + 0.01 * rng.uniform(-1, 1)) for _ in range(150)]
+    falls = [0.97 * 0.98 ** i + 0.05 for i in range(200)]
+    analyzer = detectors.Analyzer()
+    for rec in series(stall + falls, lr=[0.02] * 353):
+        analyzer.update(rec)
+    live = [f.symptom for f in analyzer.findings]
+    analyzer.finish()
+    assert live == ["loss-plateau"]  # a live run is told when it stalls ...
+    assert analyzer.findings == []  # ... a finished one is not blamed for a stall it overcame
+    assert analyzer.outlived and "the run left it" in analyzer.outlived[0]
+    # a run that stays there keeps it
+    assert detectors.loss_plateau(series(stall + stall[3:], lr=[0.02] * 303)) is not None
+
+
+def test_a_noisy_loss_that_dropped_to_the_prior_and_stayed_is_a_plateau():
+    # mini-batch losses +-16% around the prior's entropy after an early drop of 9%: the smoothed curve's fall is
+    # far above its own noise, though not 3x the per-point noise
+    rng = random.Random(1)
+    loss = [1.1, 1.1, 1.09] + [0.99 * (1 + 0.16 * rng.uniform(-1, 1)) for _ in range(600)]
+    f = detectors.loss_plateau(series(loss, lr=[1e-3] * 603))
+    assert f and "stayed within 1%" in f.evidence
+
+
 def test_oscillating_loss_at_the_epoch_scale():
     # a Keras CSV: one row per epoch, the loss alternating by 60%
     epochs = [{"step": float(e), "epoch": float(e), "loss": 1.0 + (0.6 if e % 2 else 0.0)} for e in range(12)]

@@ -5,7 +5,9 @@ passed to each of them), drops a detector once its symptom is found, and
 collects the findings. Each symptom is found at most once. A finding that
 another one explains (a plateau after the loss diverged) is a consequence, not a
 problem of its own: it is not reported, and the explaining finding's evidence
-names it, so what was seen is never silently lost.
+names it, so what was seen is never silently lost. At the end of the run, a
+finding the run has since left (a plateau the loss later fell far below) is
+dropped and said in `outlived`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class Analyzer:
         self.findings: list[Finding] = []
         self.fired: set[str] = set()  # the symptoms found (and reported) so far
         self._explained_by: dict[str, Finding] = {}  # symptom -> the reported finding that accounts for it
+        self._finder: dict[str, Detector] = {}  # symptom -> the detector that found it
+        self.outlived: list[str] = []  # findings the run later left, each as the sentence saying so
         self._dispatch: dict[frozenset[str], list[Detector]] = {}
 
     def update(self, rec: Record) -> list[Finding]:
@@ -43,7 +47,14 @@ class Analyzer:
         return self._record(new)
 
     def finish(self) -> list[Finding]:
-        """Findings that can only be judged on the whole run (underfitting, GPU percentiles)."""
+        """Findings that can only be judged on the whole run (underfitting, GPU percentiles), once the findings
+        the run later left (a plateau it overcame) are dropped, each kept in `outlived` as a sentence."""
+        for finding in list(self.findings):
+            why = None if finding.explains else self._finder[finding.symptom].outlived(self.state, finding)
+            if why:
+                self.findings.remove(finding)
+                del self.state.found[finding.symptom]
+                self.outlived.append(why)
         return self._record([f for d in self.detectors if (f := d.finish(self.state))])
 
     def _record(self, new: list[Finding]) -> list[Finding]:
@@ -61,6 +72,7 @@ class Analyzer:
             for symptom in finding.explains:  # only a reported finding explains anything
                 self._explained_by.setdefault(symptom, finding)
         found = {f.symptom for f in new}
+        self._finder.update((d.symptom, d) for d in self.detectors if d.symptom in found)
         self.detectors = [d for d in self.detectors if d.symptom not in found]
         self._dispatch.clear()
         self.fired |= {f.symptom for f in reported}

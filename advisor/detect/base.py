@@ -37,6 +37,12 @@ class Detector:
     def finish(self, s: "RunState") -> Finding | None:
         return None
 
+    def outlived(self, s: "RunState", finding: Finding) -> str | None:
+        """At the end of the run: why the run has since left the state `finding` describes (the Analyzer then
+        drops it and keeps this sentence), or None while it still holds. Only a finding that explains nothing
+        can be outlived."""
+        return None
+
     def found(self, at: Position, evidence: str, explains: frozenset[str] | None = None) -> Finding:
         """The finding; `explains` narrows what this one accounts for (default: all the detector declares)."""
         return Finding(self.symptom, at[0], evidence, self.severity, at[1],

@@ -11,11 +11,14 @@ of the way into the run (RunState.loss_reference), so a loss that dropped
 quickly from its initial value to a trivial level (a uniform guess) and stayed
 there is a plateau. Points where the learning rate is in warmup (rising) or
 decayed below 10% of its peak do not count: a flat loss is expected there.
-SageMaker checks 0.1% per 10 steps on raw values.
+SageMaker checks 0.1% per 10 steps on raw values. A plateau the run later left
+(its smoothed loss at the end 20% below the plateau's level, `plateau_progress`)
+is a stall it overcame: not reported, but said in the log's notes.
 """
 
 from __future__ import annotations
 
+import math
 
 from advisor.detect.base import Detector
 from advisor.detect.finding import percent
@@ -40,6 +43,7 @@ class LossPlateau(Detector):
         self.level = None
         self.points_to_best = 0
         self.stagnant, self.since = 0, (0.0, None)
+        self.left_below = 0.0  # once found: a smoothed loss below this at the end has left the plateau
 
     def update(self, s, rec):
         c, t = s.loss, self.t
@@ -48,9 +52,11 @@ class LossPlateau(Detector):
         if self.level is None or c.value < self.level * (1 - t.plateau_improvement):
             self.level, self.points_to_best, self.stagnant = c.value, c.n, 0
             return None
-        # the fall before must be real: 5% of the start and 3x the per-point noise (an early stretch of a slow
-        # run whose medians wander by noise alone is no fall)
-        if not (c.first > 0 and c.first - self.level >= max(t.plateau_drop * c.first, t.noise_k * c.noise)):
+        # the fall before must be real: 5% of the start and 3x the smoothed curve's noise (an early stretch of a
+        # slow run whose medians wander by noise alone is no fall); an average with weight alpha spreads by the
+        # per-point noise x sqrt(alpha / (2 - alpha)) (the medians before it narrow that further)
+        spread = c.noise * math.sqrt(c.alpha_used / (2 - c.alpha_used))
+        if not (c.first > 0 and c.first - self.level >= max(t.plateau_drop * c.first, t.noise_k * spread)):
             return None
         if not s.lr_in_range(t.plateau_lr_floor):
             return None
@@ -65,8 +71,17 @@ class LossPlateau(Detector):
         fallen = 1 - c.best / ref if ref and ref > 0 else 0.0
         if fallen >= t.plateau_progress:
             return None
+        self.left_below = self.level * (1 - t.plateau_progress)
         lr = f" at learning rate {s.lr:.3g}" if s.lr is not None else ""
         return self.found(self.since,
                           f"smoothed loss stayed within {percent(t.plateau_improvement)} of {self.level:.4g} for "
                           f"{self.stagnant} logged points ({s.where(self.since)} to {s.where(s.at)}){lr}; "
                           f"it fell only {percent(max(fallen, 0.0))} from {ref:.4g} early in the run")
+
+    def outlived(self, s, finding):
+        c = s.loss
+        if c.value is None or c.value > self.left_below:
+            return None
+        return (f"loss-plateau from {s.where((finding.step, finding.epoch))} not reported: the run left it, its "
+                f"smoothed loss {c.value:.4g} at {s.where(s.at)} is {percent(1 - c.value / self.level)} below "
+                f"the plateau's {self.level:.4g}")

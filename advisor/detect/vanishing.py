@@ -16,7 +16,9 @@ loss that never falls 5% below its value at the start over 2 epochs (where the
 log has epochs) or over 20 logged points spanning >= 500 optimizer steps (where
 it has none), outside warmup and decay (`plateau_lr_floor`) and, where the log
 has the learning rate, once the rate summed over the steps (at most how far Adam
-can have moved a weight) reaches 0.01: before that a flat loss is the rate's doing. The global grad_norm cannot show the second:
+can have moved a weight) reaches 0.01: before that a flat loss is the rate's doing.
+Inferred so, it is dropped at the end of a run whose loss later fell 20% below
+its start (`plateau_progress`): a slow start, said in the log's notes. The global grad_norm cannot show the second:
 the last layer dominates it and still learns the class prior.
 """
 
@@ -55,6 +57,7 @@ class VanishingGradients(GradientDetector):
         super().__init__(t)
         self.layers = Streak()
         self.per_layer = False  # the log has per-layer norms: they decide, not the loss curve
+        self.inferred = False  # found from the flat loss alone (not from gradient norms)
 
     def update(self, s, rec):
         t, c = self.t, s.loss
@@ -108,6 +111,7 @@ class VanishingGradients(GradientDetector):
             return None
         if not s.long_enough(s.first_at, c.n, t.stuck_points, t.stuck_epochs):
             return None
+        self.inferred = True
         grads = f"; grad_norm median {s.grad.median:.3g}" if s.grad.median is not None else ""
         # inferred from the loss alone, it does not explain the underfitting: a model too small for its task
         # looks the same, so both are reported
@@ -117,3 +121,12 @@ class VanishingGradients(GradientDetector):
                           f"({s.where(s.first_at)} to {s.where(s.at)}){grads}: no learning signal reaches "
                           f"the weights (inferred from the loss; per-layer gradient norms would show it)",
                           frozenset())
+
+    def outlived(self, s, finding):
+        # measured gradient norms stand; a flat loss that later fell far is a slow start, not a missing signal
+        c = s.loss
+        if not self.inferred or c.value is None or c.value > c.first * (1 - self.t.plateau_progress):
+            return None
+        return (f"vanishing-gradients inferred from the flat loss from {s.where((finding.step, finding.epoch))} "
+                f"not reported: the smoothed loss later fell to {c.value:.4g} at {s.where(s.at)}, "
+                f"{percent(1 - c.value / c.first)} below its start: the weights got a learning signal")

@@ -290,6 +290,7 @@ def analyze(path: str | Path, fmt: str | None = None, *, thresholds: Any = None)
         raise InputError("log", f"{path}: no logged values ({fmt} format); expected columns like "
                                 f"{columns.known_names()}")
     analyzer.finish()
+    notes.extend(analyzer.outlived)
     return Analysis(str(path), fmt, rows, sorted(analyzer.findings, key=lambda f: f.step),
                     {k: v.result() for k, v in curves.items() if v.result()}, fmt in ("keras", "keras-history"),
                     notes, values.values())
