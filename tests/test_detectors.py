@@ -178,6 +178,36 @@ def test_underfitting_when_train_is_no_better_than_val():
     assert detectors.underfitting(series(good, val_loss=good)) is None
 
 
+def test_noisy_labels_hold_the_loss_up_without_underfitting():
+    # binary labels 30% flipped: the loss levels off at 0.61 from its 0.69, training level with validation, and
+    # the model is right 70% of the time, all the labels allow
+    loss = [0.693 - 0.08 * (1 - 0.9 ** i) for i in range(60)]
+    acc = [0.5 + 0.2 * (1 - 0.9 ** i) for i in range(60)]
+    assert detectors.underfitting(series(loss, val_loss=loss, val_accuracy=acc)) is None
+    # the same loss at chance accuracy fits nothing; without any accuracy, training level with validation says so
+    assert detectors.underfitting(series(loss, val_loss=loss, val_accuracy=[0.52] * 60)) is not None
+    assert detectors.underfitting(series(loss, val_loss=loss)) is not None
+
+
+def test_underfitting_reads_the_accuracy_at_the_end_not_a_lucky_batch():
+    # per-batch training accuracy at chance (0.5 +- 0.09 for 32 samples): its best passes 0.6 by luck
+    rng = random.Random(8)
+    loss = [0.693 * (1 + 0.02 * rng.uniform(-1, 1)) for _ in range(400)]
+    acc = [rng.randint(10, 22) / 32 for _ in range(400)]
+    assert max(acc) >= 0.6
+    f = detectors.underfitting(series(loss, accuracy=acc))
+    assert f and "at the end < 0.6" in f.evidence
+
+
+def test_a_per_epoch_log_whose_loss_fell_from_its_first_row_has_learned():
+    # a Keras CSV: the first row is the first epoch's mean; the model fitted in that epoch, then stays
+    loss = [0.766] + [0.642 * (1 + 0.001 * math.sin(i)) for i in range(19)]
+    rows = [{"step": float(e), "epoch": float(e), "loss": v} for e, v in enumerate(loss)]
+    assert detectors.vanishing_gradients(rows) is None
+    stuck = [{**r, "loss": 0.642 * (1 + 0.001 * math.sin(r["epoch"]))} for r in rows]
+    assert detectors.vanishing_gradients(stuck) is not None
+
+
 def test_exploding_and_vanishing_gradients():
     grads = [1.0] * 20 + [5.0, 40.0, 80.0, 120.0, 200.0, 300.0]
     f = detectors.exploding_gradients(series([0.5] * 26, grad_norm=grads))

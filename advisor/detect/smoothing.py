@@ -34,14 +34,15 @@ class SmoothingThresholds:
 class Curve:
     """Median-then-EMA smoothing of one metric, with its start and running best."""
 
-    __slots__ = ("window", "alpha", "buf", "tail", "median", "value", "n", "first", "best", "best_at", "last_at", "noise",
-                 "median_best", "alpha_used")
+    __slots__ = ("window", "alpha", "buf", "tail", "median", "value", "n", "first", "first_raw", "best", "best_at",
+                 "last_at", "noise", "median_best", "alpha_used")
 
     def __init__(self, window: int, alpha: float) -> None:
         self.window, self.alpha = window, alpha
         self.buf: deque[float] = deque(maxlen=window)
         self.tail: deque[float] = deque(maxlen=3)  # for the noise, whatever the median's window
         self.median = self.value = self.first = self.best = None  # type: ignore[assignment]
+        self.first_raw: float | None = None  # the first value as logged
         self.best_at: Position = (0.0, None)
         self.last_at: Position = (0.0, None)
         self.n = 0
@@ -52,6 +53,8 @@ class Curve:
     def add(self, raw: float, at: Position) -> float | None:
         """The smoothed value after `raw`; None while fewer than 3 values were seen."""
         self.n += 1
+        if self.n == 1:
+            self.first_raw = raw
         self.buf.append(raw)
         self.tail.append(raw)
         self.last_at = at

@@ -103,7 +103,9 @@ class VanishingGradients(GradientDetector):
         if s.lr is not None and s.lr_travel < t.stuck_travel:
             return None
         # as for a plateau: a slow (noise-adapted) average needs ~2 time constants before it can say "stuck"
-        band = c.first * (1 - t.stuck_band)
+        # a row of a per-epoch log is the epoch's mean, no noisy point: a loss that fell from the first row learned
+        start = max(c.first, c.first_raw) if s.epoch_axis else c.first
+        band = start * (1 - t.stuck_band)
         # the loss logged now must still be at its start too: the medians lag a loss that has just begun to fall
         if c.n < 2 / c.alpha_used or c.median_best < band or rec["loss"] < band:
             return None
@@ -116,7 +118,7 @@ class VanishingGradients(GradientDetector):
         # inferred from the loss alone, it does not explain the underfitting: a model too small for its task
         # looks the same, so both are reported
         return self.found(s.first_at,
-                          f"smoothed loss never fell {percent(t.stuck_band)} below its {c.first:.4g} at the "
+                          f"smoothed loss never fell {percent(t.stuck_band)} below its {start:.4g} at the "
                           f"start (lowest median {c.median_best:.4g}) over {c.n} logged points "
                           f"({s.where(s.first_at)} to {s.where(s.at)}){grads}: no learning signal reaches "
                           f"the weights (inferred from the loss; per-layer gradient norms would show it)",
