@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor.errors import InputError
-from advisor.logs import analyze, plain, read_log
+from advisor.logs import analyze, plain, read_log, source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "logs"
 LIGHTNING = FIXTURES / "readers" / "lightning" / "version_0" / "metrics.csv"
@@ -181,22 +181,23 @@ CELL = st.one_of(st.floats(allow_nan=False, allow_infinity=True, width=32).map(r
 @settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(names=st.lists(st.sampled_from(["step", "epoch", "loss", "val_loss", "grad_norm", "lr", "note"]), min_size=1,
                       max_size=6, unique=True),
-       rows=st.lists(st.lists(CELL, min_size=6, max_size=6), max_size=30), batch=st.sampled_from([1, 3, 4096]),
-       blank=st.booleans())
-def test_fast_and_cell_by_cell_csv_reading_agree(tmp_path_factory, names, rows, batch, blank):
+       rows=st.lists(st.lists(CELL, min_size=6, max_size=6), max_size=30), chunk=st.sampled_from([7, 64, 1 << 18]),
+       blank=st.booleans(), block=st.sampled_from([1, 4]))
+def test_fast_and_cell_by_cell_csv_reading_agree(tmp_path_factory, names, rows, chunk, blank, block):
     if "step" in names:  # a finite step, else both paths refuse the row the same way
         for row in rows:
             row[names.index("step")] = str(rows.index(row))
     text = ",".join(names) + "\n" + "".join(",".join(r[:len(names)]) + "\n" + ("\n" if blank else "") for r in rows)
     path = tmp_path_factory.mktemp("csv") / "run.csv"
     path.write_text(text)
-    old, plain.BATCH = plain.BATCH, batch
+    # blocks of lines as small as 7 characters: rows cut across blocks, and merged blocks of rows carried over
+    old, source.Lines.CHUNK = source.Lines.CHUNK, chunk
     try:
-        fast = _outcome(lambda: list(read_log(path)))
+        fast = _outcome(lambda: list(plain.read_csv(path, block=block)))
         slow = _outcome(lambda: list(itertools.chain.from_iterable(
-            plain._read_csv(path, False, True, None, fast=False, done=0))))
+            plain._read_csv(path, False, True, None, fast=False, done=0, block=block))))
     finally:
-        plain.BATCH = old
+        source.Lines.CHUNK = old
     assert json.dumps(fast) == json.dumps(slow)  # NaN compares equal as text
 
 

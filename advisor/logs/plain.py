@@ -25,7 +25,7 @@ import json
 import math
 import operator
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from advisor.errors import InputError
 from advisor.files import shown
@@ -92,7 +92,7 @@ def unterminated(notes: Notes | None, path: Path, line: int, what: str) -> None:
 
 
 class _Slow(Exception):
-    """A cell csv's numeric mode cannot take (`NA`, a word, a quoted number): read again cell by cell from `done`."""
+    """A cell the fast path cannot take (`NA`, a word, a quoted number): read again cell by cell from `done`."""
 
     def __init__(self, done: int) -> None:
         super().__init__(done)
@@ -105,10 +105,10 @@ def read_csv(path: Path, *, step_from_epoch: bool = False, missing_is_nan: bool 
 
     `step_from_epoch`: the log has one row per epoch (Keras), so the epoch is the x axis.
     `missing_is_nan`: a training loss written as missing is NaN (module docstring).
-    Rows are first parsed with csv.QUOTE_NONNUMERIC, which makes floats of the cells in C, so a
-    log of a million rows costs a small multiple of csv.reader's own pass; the first cell that
-    mode cannot take (Keras's `NA`, a note column, a quoted number) starts the file again from that
-    row, cell by cell, which also names the file, line and column of a bad value.
+    Blocks of whole lines are first split into cells and made floats column by column, in C (no
+    list per row), so a log of a million rows costs a small multiple of csv.reader's own pass; the
+    first cell that way cannot take (Keras's `NA`, a note column, a quoted number) starts the file
+    again from that row, cell by cell, which also names the file, line and column of a bad value.
     `block` > 1: records merged `block` rows at a time, as advisor.logs.merge.blocks merges them
     (a very long log); on the fast path the merge is done column by column, never row by row.
     """
@@ -147,117 +147,120 @@ def _read_csv(path: Path, by_epoch: bool, missing_is_nan: bool, notes: Notes | N
             raise fail(path, 1, f"no metric column among {', '.join(map(repr, names[:12]))}; "
                                 f"name one of {columns.known_names()}")
         fast = fast and '"' not in header_line and not layers and not by_epoch  # quoted header: quoted numbers
-        reader = csv.reader(lines, delimiter=delimiter, strict=True,
-                            quoting=csv.QUOTE_NONNUMERIC if fast else csv.QUOTE_MINIMAL)
-        keys, indexes = tuple(chosen), tuple(chosen.values())
-        try:
-            if fast:
-                yield from _batches(reader, keys, indexes, len(names), missing_is_nan, block)
-            else:
+        if fast:
+            keys, indexes = tuple(chosen), tuple(chosen.values())
+            yield from _batches(lines.texts(), keys, indexes, len(names), delimiter, missing_is_nan, block)
+            end = lines.ends + 1
+        else:
+            reader = csv.reader(lines, delimiter=delimiter, strict=True)
+            try:
                 for records in _rows(reader, names, chosen, layers, path, by_epoch, missing_is_nan, done):
                     yield list(merge.blocks(records, block)) if block > 1 else records
-        except csv.Error as exc:
-            raise fail(path, reader.line_num + 1, f"malformed CSV: {exc}") from None
+            except csv.Error as exc:
+                raise fail(path, reader.line_num + 1, f"malformed CSV: {exc}") from None
+            end = reader.line_num + 2
         if lines.unterminated.strip():
-            unterminated(notes, path, reader.line_num + 2, "that row was not read")
+            unterminated(notes, path, end, "that row was not read")
 
 
-# Rows parsed before they are checked and turned into records, column by column. Small enough that a batch
-# (its rows, their floats, the columns) stays in the CPU's cache: at 4,096 rows, reading a million-row CSV
-# cost about 1.3x more than at 512 (benchmarks/bench_logs.py), for the same Python work per row.
-BATCH = 512
+def _cells(text: str, delimiter: str, width: int, done: int) -> list[str]:
+    """The cells of a block of whole lines, row after row (split in C, no list per row); _Slow(done) for what
+    this path does not take: a quote, a lone `\r`, a row of another width."""
+    if '"' in text:
+        raise _Slow(done)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            raise _Slow(done)
+    if "\n\n" in text or text.startswith("\n"):  # blank lines: csv.reader gives them as empty rows, skipped
+        text = "".join(line + "\n" for line in text.split("\n") if line)
+    if not text:
+        return []
+    cells = text[:-1].replace("\n", delimiter).split(delimiter)
+    if len(cells) != text.count("\n") * width:
+        raise _Slow(done)
+    return cells
 
 
-def _batches(reader: Any, keys: tuple[str, ...], indexes: tuple[int, ...], width: int,
+def _floats(cells: list[str], column: int, width: int, done: int) -> tuple[list[Any], list[bool] | None]:
+    """Column `column` of the cells as floats, in C; with an empty cell, the floats where there are values, `""`
+    elsewhere, and the marks of the values. _Slow(done) for any other cell that is no number (`NA`, a word)."""
+    cells = cells[column::width]
+    try:
+        return list(map(float, cells)), None
+    except ValueError:
+        mark = list(map(operator.ne, cells, _EMPTY))
+        values: list[Any] = list(cells)
+        try:
+            for j, value in zip(itertools.compress(range(len(cells)), mark), map(float, itertools.compress(cells, mark))):
+                values[j] = value
+        except ValueError:
+            raise _Slow(done) from None
+        return values, mark
+
+
+def _batches(texts: Iterable[str], keys: tuple[str, ...], indexes: tuple[int, ...], width: int, delimiter: str,
              missing_is_nan: bool, block: int = 1) -> Iterator[list[Record]]:
-    """Records, BATCH rows at a time (a multiple of `block`), checked column by column and built in C; with
-    `block` > 1 merged column by column where the batch allows (merge.merge_columns), else record by record.
+    """Records, a block of whole lines at a time (source.Lines.texts), split into cells and converted to floats
+    column by column in C, then checked and built column by column; with `block` > 1 each batch is a multiple
+    of `block` rows (the rest waits for the next block of lines) and is merged column by column where it
+    allows (merge.merge_columns), else record by record.
 
     Anything this path does not take (a row of another width, a row without a finite step, a
     quoted cell, an unconvertible one) raises _Slow with the rows already given, before any
     record of that batch is given.
     """
-    step_at = keys.index("step") if "step" in keys else None
-    epoch_at = keys.index("epoch") if "epoch" in keys else None
+    if "step" not in keys:
+        raise _Slow(0)
+    step_at, epoch_at = keys.index("step"), keys.index("epoch") if "epoch" in keys else None
     loss_at = keys.index("loss") if missing_is_nan and "loss" in keys else None
     metrics_at = {i for i, k in enumerate(keys) if k in columns.METRICS}
-    builders: dict[tuple[int, ...], Callable[[list[list[Any]]], list[Record]]] = {}
-    isfinite, compress, ne, eq = math.isfinite, itertools.compress, operator.ne, operator.eq
-    done, rows_per_batch = 0, max(block, BATCH // block * block)
-    while True:
-        try:
-            batch = list(itertools.islice(reader, rows_per_batch))
-        except ValueError:  # QUOTE_NONNUMERIC met a cell that is no number
-            raise _Slow(done) from None
-        if not batch:
-            return
-        sizes = set(map(len, batch))
-        rows = batch if sizes == {width} else list(filter(None, batch))  # blank lines dropped
-        if not rows:
+    isfinite, compress, eq = math.isfinite, itertools.compress, operator.eq
+    done, pending = 0, []
+    for text in itertools.chain(texts, (None,)):  # None: the end, where the rows left over are a batch of their own
+        cells = pending + _cells(text, delimiter, width, done) if text is not None else pending
+        rows = len(cells) // width
+        size = rows if text is None else rows // block * block
+        if not size:
+            pending = cells
             continue
-        if step_at is None or sizes - {0} != {width}:
-            raise _Slow(done)
-        cols = list(zip(*rows))
-        if indexes != tuple(range(width)):
-            cols = [cols[i] for i in indexes]
-        marks: list[list[bool] | None] = []
+        cells, pending = (cells, []) if size == rows else (cells[:size * width], cells[size * width:])
+        converted = [_floats(cells, i, width, done) for i in indexes]
+        cols = [col for col, _ in converted]
+        marks = [mark for _, mark in converted]
         # a column's sum is finite exactly when all its values are (a NaN or an inf makes it NaN or inf; finite
-        # values that overflow only send the batch down the record path): one pass checks type and finiteness
-        finite: list[bool] = []
-        for col in cols:
-            try:
-                finite.append(isfinite(sum(col, 0.0)))  # all floats (the common column): no mark needed
-                marks.append(None)
-            except TypeError:  # an empty cell, or a quoted one
-                mark = list(map(ne, col, _EMPTY))
-                try:
-                    finite.append(isfinite(sum(compress(col, mark), 0.0)))
-                except TypeError:  # a quoted cell is a str
-                    raise _Slow(done) from None
-                marks.append(mark)
+        # values that overflow only send the batch down the record path): one pass checks finiteness
+        finite = [isfinite(sum(col if mark is None else compress(col, mark), 0.0)) for col, mark in converted]
         if marks[step_at] is not None or not (finite[step_at] or all(map(isfinite, cols[step_at]))):
             raise _Slow(done)
         if epoch_at is not None and not finite[epoch_at]:
             epochs = cols[epoch_at] if marks[epoch_at] is None else compress(cols[epoch_at], marks[epoch_at])
             if not all(map(isfinite, epochs)):
                 raise _Slow(done)
+        done += size
         if block > 1 and not (loss_at is not None and marks[loss_at] is not None):  # no missing loss to read as NaN
             merged = merge.merge_columns(keys, cols, marks, block) if all(finite) else None
             if merged is not None:
                 yield merged
-                done += len(rows)
                 continue
-        full = tuple(i for i, mark in enumerate(marks) if mark is None)
-        build = builders.get(full)
-        if build is None:
-            build = builders[full] = _builder([(keys[i], indexes[i]) for i in full], width)
-        records = build(rows)
+        full = [i for i, mark in enumerate(marks) if mark is None]
+        records = list(map(dict, map(zip, itertools.repeat([keys[i] for i in full]), zip(*[cols[i] for i in full]))))
         if len(full) < len(keys):
             for i, mark in enumerate(marks):
                 if mark is not None:
                     key, col = keys[i], cols[i]
-                    for j in compress(range(len(col)), mark):
+                    for j in compress(range(size), mark):
                         records[j][key] = col[j]
             if loss_at is not None and marks[loss_at] is not None:
-                for j in compress(range(len(rows)), map(eq, cols[loss_at], _EMPTY)):
+                for j in compress(range(size), map(eq, cols[loss_at], _EMPTY)):
                     _nan_loss(records[j])
             if not metrics_at & set(full):  # a row may hold no metric at all: not a point
                 records = [r for r in records if len(r) > 1 + ("epoch" in r)]
         yield list(merge.blocks(records, block)) if block > 1 else records
-        done += len(rows)
 
 
-def _builder(pairs: list[tuple[str, int]], width: int) -> Callable[[list[list[Any]]], list[Record]]:
-    """rows -> records `{"step": row[0], "loss": row[2]}`, built in C (dict of zip, itemgetter when only some
-    columns are chosen); nothing is compiled from text."""
-    keys = [key for key, _ in pairs]
-    at = tuple(index for _, index in pairs)
-    if at == tuple(range(width)):  # every column, in order (the common log): zip the row itself
-        return lambda rows: list(map(dict, map(zip, itertools.repeat(keys), rows)))
-    if len(at) < 2:  # itemgetter of one index returns the cell itself, not a tuple (and needs one)
-        return lambda rows: [{key: row[index] for key, index in pairs} for row in rows]
-    pick = operator.itemgetter(*at)
-    return lambda rows: list(map(dict, map(zip, itertools.repeat(keys), map(pick, rows))))
+# Records per list the cell-by-cell path gives
+BATCH = 512
 
 
 def _rows(reader: Any, names: list[str], chosen: dict[str, int], layers: list[tuple[int, str]], path: Path,
@@ -352,7 +355,7 @@ def _json_lines(path: Path, notes: Notes | None) -> Iterator[tuple[int, Any]]:
             try:
                 yield line, json.loads(text)
             except ValueError as exc:
-                if text is lines.unterminated:  # a running job's last record, half written
+                if text == lines.unterminated:  # a running job's last record, half written
                     unterminated(notes, path, line, "the complete lines before it were read")
                     return
                 raise fail(path, line, f"not a JSON object: {exc.args[0] if exc.args else exc}") from None

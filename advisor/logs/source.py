@@ -132,7 +132,21 @@ class Lines:
     def __init__(self, handle: IO[str], path: Path, *, keep_last: bool = False) -> None:
         self.handle, self.path, self.keep_last = handle, path, keep_last
         self.unterminated = ""
-        self._iter = itertools.chain.from_iterable(self._chunks())
+        self.ends = 0  # `\n` line ends read so far (whole chunks: all of them once the lines are exhausted)
+        self._texts = self._chunks()
+        self._current: io.StringIO | None = None
+        self._iter = itertools.chain.from_iterable(map(self._lines, self._texts))
+
+    def _lines(self, text: str) -> io.StringIO:
+        self._current = io.StringIO(text, newline="")
+        return self._current
+
+    def texts(self) -> Iterator[str]:
+        """The lines not yet given, as blocks of whole lines (the rest of the current block first), for a
+        parser that splits text in C."""
+        if self._current is not None and (rest := self._current.read()):
+            yield rest
+        yield from self._texts
 
     def __iter__(self) -> Iterator[str]:
         return self._iter
@@ -144,7 +158,7 @@ class Lines:
         return InputError("log", f"{files.shown(self.path)}:{number}: a line longer than "
                                  f"{MAX_LINE // files.MIB} MiB; not a log of lines")
 
-    def _chunks(self) -> Iterator[Iterator[str]]:
+    def _chunks(self) -> Iterator[str]:
         rest, number = "", 1
         while True:
             data = read(self.handle, self.path, self.CHUNK)
@@ -159,14 +173,16 @@ class Lines:
                 if min(ends) > MAX_LINE:
                     raise self._too_long(number)
             if cut:
-                number += data.count("\n", 0, cut)
-                yield io.StringIO(data[:cut], newline="")
+                ends = data.count("\n", 0, cut)
+                number += ends
+                self.ends += ends
+                yield data[:cut]
             rest = data[cut:]
             if len(rest) > MAX_LINE:
                 raise self._too_long(number)
         if rest.endswith("\r"):
-            yield iter((rest,))
+            yield rest
         elif rest:
             self.unterminated = rest
             if self.keep_last:
-                yield iter((rest,))
+                yield rest
