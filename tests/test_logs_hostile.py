@@ -163,13 +163,65 @@ def test_streamed_log_history_is_what_json_load_reads(tmp_path_factory, entries,
     old, jsonstream.Scanner.CHUNK = jsonstream.Scanner.CHUNK, chunk  # force values across chunk edges
     try:
         with source.open_text(path) as handle:
-            streamed = list(hf_trainer._objects(jsonstream.Scanner(handle, path)))
+            runs = list(hf_trainer._objects(jsonstream.Scanner(handle, path)))
     finally:
         jsonstream.Scanner.CHUNK = old
     expected = json.loads(text)["log_history"]
+    streamed = [(line, entry) for line, entries, run in runs
+                for line, entry in (jsonstream.lines_of(run, line) if run is not None else [(line, entries[0])])]
+    assert all(len(entries) == 1 for _, entries, run in runs if run is None)
+    assert json.dumps([entries for _, entries, _ in runs]) == json.dumps(  # each run decoded as its text says
+        [[e for _, e in jsonstream.lines_of(run, line)] if run is not None else entries for line, entries, run in runs])
     assert json.dumps([e for _, e in streamed]) == json.dumps(expected)  # NaN compares equal as text
     for line, entry in streamed:  # each entry's line is where it starts
         assert line == 1 if indent is None else text.splitlines()[line - 1].lstrip().startswith("{")
+
+
+_RECORD = st.fixed_dictionaries({}, optional={
+    "step": st.one_of(st.integers(0, 10**4), st.floats(0, 1e4), st.just(float("nan"))),
+    "epoch": st.floats(0, 10), "loss": st.one_of(st.floats(0, 10), st.integers(0, 3), st.none(), st.just(math.inf)),
+    "train_loss": st.floats(0, 10), "eval_loss": st.floats(0, 10), "grad_norm": st.floats(0, 5),
+    "learning_rate": st.one_of(st.floats(0, 1e-2), st.booleans()), "grad_norm/fc.weight": st.floats(0, 1),
+    "note": st.sampled_from(["x", "1.5"]), "eval_runtime": st.floats(0, 9)})
+
+
+_TRAINING = st.fixed_dictionaries({"step": st.integers(0, 10**4), "epoch": st.floats(0, 10), "loss": st.floats(0, 10),
+                                   "grad_norm": st.floats(0, 5), "learning_rate": st.floats(0, 1e-2)})
+_EVALUATION = st.fixed_dictionaries({"step": st.integers(0, 10**4), "epoch": st.floats(0, 10),
+                                     "eval_loss": st.floats(0, 10), "eval_runtime": st.floats(0, 9)})
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(entries=st.one_of(st.lists(st.one_of(*[_TRAINING] * 4, _EVALUATION), max_size=60),
+                         st.lists(st.one_of(*[_TRAINING] * 8, _EVALUATION, _EVALUATION, _RECORD, st.integers()),
+                                  max_size=60)),
+       block=st.sampled_from([1, 3, 7]), chunk=st.sampled_from([64, 1024, 1 << 16]))
+def test_log_history_read_column_by_column_is_what_entry_by_entry_reads(tmp_path_factory, entries, block, chunk):
+    # runs of plain entries take the column path, any other run the entry-by-entry one: the same records
+    # (merged as merge.blocks merges them), or the same error naming the same line
+    from advisor.logs import merge, plain
+
+    text = json.dumps({"log_history": entries}, indent=2)
+    path = tmp_path_factory.mktemp("state") / "trainer_state.json"
+    path.write_text(text)
+    old, jsonstream.Scanner.CHUNK = jsonstream.Scanner.CHUNK, chunk
+    try:
+        columnar = _outcome(lambda: list(hf_trainer.read(path, block=block)))
+    finally:
+        jsonstream.Scanner.CHUNK = old
+    lines = [n + 1 for n, row in enumerate(text.splitlines())  # where each entry starts, 4 spaces in
+             if row.startswith("    ") and row[4] not in " }"]
+    pairs = list(zip(lines, json.loads(text)["log_history"]))
+    each = _outcome(lambda: list(merge.blocks(plain.records_from_objects(pairs, path), block) if block > 1
+                                 else plain.records_from_objects(pairs, path)))
+    assert json.dumps(columnar, sort_keys=True) == json.dumps(each, sort_keys=True)
+
+
+def _outcome(read):
+    try:
+        return read()
+    except InputError as exc:
+        return str(exc)
 
 
 # ------------------------------------------------------------------ odd values and odd bytes

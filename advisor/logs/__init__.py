@@ -98,7 +98,8 @@ def _readers() -> dict[str, Callable[..., Iterator[plain.Record]]]:
             "tensorboard": tensorboard.read, "mlflow": mlflow.read}
 
 
-MERGED_BY_READER = ("csv", "lightning")  # readers that merge long logs themselves, column by column (plain.read_csv)
+# readers that merge long logs themselves, column by column (plain.read_csv, objects.records)
+MERGED_BY_READER = ("csv", "lightning", "hf-trainer", "json", "keras-history")
 
 
 def _open(path: Path, fmt: str | None, notes: list[str], *, merged: bool = False) -> tuple[str, Iterator[plain.Record]]:

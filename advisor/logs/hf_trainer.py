@@ -18,21 +18,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
-from advisor.logs import columns, jsonstream, plain, source
+from advisor.logs import columns, jsonstream, objects, plain, source
 
 SUMMARY_KEYS = frozenset(("train_runtime", "total_flos"))
 
 
-def read(path: Path, notes: plain.Notes | None = None) -> Iterator[plain.Record]:
+def read(path: Path, notes: plain.Notes | None = None, block: int = 1) -> Iterator[plain.Record]:
+    """Records; `block` > 1: merged `block` at a time, as merge.blocks merges them, column by column."""
     with source.open_text(path) as handle:
-        yield from plain.records_from_objects(_objects(jsonstream.Scanner(handle, path)), path)
+        yield from objects.records(_objects(jsonstream.Scanner(handle, path)), path, block)
 
 
-def _objects(scan: jsonstream.Scanner) -> Iterator[tuple[int, Any]]:
-    """(line, object) for each record the document holds; the rest of it is checked, not kept."""
+def _objects(scan: jsonstream.Scanner) -> Iterator[objects.Run]:
+    """Runs of the records the document holds (jsonstream.Scanner.runs); the rest of it is checked, not kept."""
     first = scan.peek()
     if first == "[":
-        yield from scan.elements()
+        yield from scan.runs()
         _end(scan)
         return
     if first != "{":
@@ -65,9 +66,9 @@ def _objects(scan: jsonstream.Scanner) -> Iterator[tuple[int, Any]]:
     lists = {k: v for k, v in numbers.items() if isinstance(v, list)}
     if lists:
         for epoch in range(max(len(v) for v in lists.values())):
-            yield line, {"epoch": epoch, "step": epoch, **{k: v[epoch] for k, v in lists.items() if epoch < len(v)}}
+            yield line, [{"epoch": epoch, "step": epoch, **{k: v[epoch] for k, v in lists.items() if epoch < len(v)}}], None
     elif any((found := columns.classify(k)) and found[0] in columns.METRICS for k in numbers):
-        yield line, numbers
+        yield line, [numbers], None
     else:
         raise scan.fail("no `log_history` list: not a Trainer state file, an array of records or a Keras History")
 
@@ -79,14 +80,19 @@ def _numeric(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _history(scan: jsonstream.Scanner) -> Iterator[tuple[int, Any]]:
+def _history(scan: jsonstream.Scanner) -> Iterator[objects.Run]:
     if scan.peek() != "[":
         raise scan.fail("no `log_history` list: not a Trainer state file")
     # `eval_<metric>` is read as val_<metric> (columns.classify); HF's `epoch` is fractional and its `step` is
     # the optimizer step: both exact already.
-    for line, entry in scan.elements():
-        if not isinstance(entry, dict) or SUMMARY_KEYS.isdisjoint(entry):
-            yield line, entry
+    for line, entries, text in scan.runs():
+        if all(not isinstance(entry, dict) or SUMMARY_KEYS.isdisjoint(entry) for entry in entries):
+            yield line, entries, text
+            continue
+        pairs = jsonstream.lines_of(text, line) if text is not None else zip((line,), entries)
+        for at, entry in pairs:  # the run holds the summary (the last entry): the others one at a time
+            if not isinstance(entry, dict) or SUMMARY_KEYS.isdisjoint(entry):
+                yield at, [entry], None
 
 
 def _end(scan: jsonstream.Scanner) -> None:

@@ -34,6 +34,7 @@ class Scanner:
     def __init__(self, handle: IO[str], path: Path) -> None:
         self.handle, self.path = handle, path
         self.buf, self.pos, self.eof = "", 0, False
+        self.base = 0  # where buf[0] is in the whole text
         self._line, self._counted = 1, 0  # the line of buf[_counted]
 
     def line_at(self, pos: int) -> int:
@@ -52,6 +53,7 @@ class Scanner:
             self.eof = True
             return False
         self.line_at(self.pos)
+        self.base += self.pos
         self.buf, self.pos, self._counted = self.buf[self.pos:] + data, 0, 0
         return True
 
@@ -71,39 +73,40 @@ class Scanner:
         self.pos += 1
         return found
 
-    def elements(self) -> Iterator[tuple[int, Any]]:
-        """(line, value) of each element of the array that starts here, the array consumed with them.
+    def runs(self) -> Iterator[tuple[int, list[Any], str | None]]:
+        """The elements of the array that starts here, a run at a time, the array consumed with them: (the line
+        of the run's first element, its values, and its text where it was decoded at once, for lines_of).
 
-        An element whose separator after it is in the window already is decoded straight from it (the
-        common case: a log's records are small); one that reaches the window's end, or does not decode,
-        goes the careful way (value(), expect()), which grows the window or names the error.
+        A run is what the window holds up to its last `},` (the end of an object, a log's record, and a
+        separator), decoded with one call of the C decoder; where that text does not decode (the `},` was in
+        a string or a nested value) or no such run is in the window, one element goes the careful way
+        (value(), expect()), which grows the window or names the error.
         """
         self.expect("[")
         if self.peek() == "]":
             self.pos += 1
             return
-        space, decode = _SPACE.match, _DECODER.raw_decode
+        careful_until = -1  # where (in the whole text) a run cut did not decode: one element at a time up to it
         while True:
-            buf = self.buf
-            start = space(buf, self.pos).end()
-            try:
-                value, end = decode(buf, start)
-                after = space(buf, end).end()
-            except (ValueError, RecursionError):
-                after = len(buf)
-            if after < len(buf) and buf[after] in ",]":
-                line = self.line_at(start)
-                self.pos = after + 1
-                yield line, value
-                if buf[after] == "]":
-                    return
-                continue
-            self.pos = start
-            self.peek()  # the window may end in the white space before it
+            self.peek()  # the next element's first character, the window grown past white space if need be
+            buf, start = self.buf, self.pos
+            cut = buf.rfind("},", start) if self.base + start > careful_until else -1
+            if cut > start:
+                text = buf[start:cut + 1]
+                try:
+                    values = _DECODER.decode(f"[{text}]")
+                except (ValueError, RecursionError):
+                    careful_until = self.base + cut
+                else:
+                    line = self.line_at(start)
+                    self.pos = cut + 2
+                    yield line, values, text
+                    continue
             line = self.line_at(self.pos)
             value = self.value()
-            yield line, value
-            if self.expect(",]") == "]":
+            after = self.expect(",]")
+            yield line, [value], None
+            if after == "]":
                 return
 
     def value(self) -> Any:
@@ -129,3 +132,16 @@ class Scanner:
                     continue
                 raise self.fail(f"not valid JSON: {error[0]}", error[1])
             size *= 2
+
+
+def lines_of(text: str, line: int) -> Iterator[tuple[int, Any]]:
+    """(line, value) of each element of a run's text (Scanner.runs), `line` the first one's: decoded again one
+    at a time, to name the line of a value that is not a number."""
+    pos, end, decode, space = 0, len(text), _DECODER.raw_decode, _SPACE.match
+    while pos < end:
+        start = space(text, pos).end()
+        line += text.count("\n", pos, start)
+        value, pos = decode(text, start)
+        yield line, value
+        line += text.count("\n", start, pos)
+        pos = space(text, pos).end() + 1  # past the comma

@@ -14,7 +14,7 @@ loss is seen at its own step, whatever the file size. Per-layer norms
 from __future__ import annotations
 
 import math
-from itertools import compress
+from itertools import compress, repeat
 from typing import Any, Iterable, Iterator, Sequence
 
 Record = dict[str, Any]
@@ -67,30 +67,73 @@ class _Block:
 
 def blocks(records: Iterable[Record], size: int) -> Iterator[Record]:
     """`records` merged `size` at a time; a record with a non-finite metric passes through on its own."""
-    block = _Block()
-    for record in records:
-        if not _finite(record):
-            if block.rows:
-                yield block.record()
-                block = _Block()
-            yield {**record, "_rows": 1}
-            continue
-        block.add(record)
-        if block.rows == size:
-            yield block.record()
-            block = _Block()
-    if block.rows:
-        yield block.record()
+    merger = Merger(size)
+    yield from merger.records(records)
+    yield from merger.flush()
+
+
+class Merger:
+    """`blocks` fed a part at a time, records or columns in any mix: the blocks fall where one stream of the
+    same records would put them, and the rows of columns between them are merged column by column."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.block = size, _Block()
+
+    def records(self, records: Iterable[Record]) -> Iterator[Record]:
+        size = self.size
+        for record in records:
+            if not _finite(record):
+                yield from self.flush()
+                yield {**record, "_rows": 1}
+                continue
+            self.block.add(record)
+            if self.block.rows == size:
+                yield from self.flush()
+
+    def columns(self, keys: Sequence[str], cols: Sequence[list[Any]], present: Sequence[list[bool] | None],
+                rows: int) -> Iterator[Record]:
+        """Rows given as columns of finite values (`present` as merge_columns takes it), each holding a metric."""
+        head = min((self.size - self.block.rows) % self.size, rows)  # what completes the block begun earlier
+        body = head + (rows - head) // self.size * self.size
+        yield from self.records(records_of(keys, cols, present, 0, head))
+        if body > head:
+            yield from merge_columns(keys, [col[head:body] for col in cols],
+                                     [mark and mark[head:body] for mark in present], self.size)
+        yield from self.records(records_of(keys, cols, present, body, rows))
+
+    def flush(self) -> Iterator[Record]:
+        if self.block.rows:
+            yield self.block.record()
+            self.block = _Block()
+
+
+def records_of(keys: Sequence[str], cols: Sequence[Sequence[Any]], present: Sequence[Sequence[bool] | None],
+               start: int = 0, end: int | None = None) -> list[Record]:
+    """The records of rows start..end of columns; `present[i]` marks the rows where column i has a value (None:
+    every row)."""
+    end = len(cols[0]) if end is None else end
+    full = [i for i, mark in enumerate(present) if mark is None]
+    if not full:
+        records: list[Record] = [{} for _ in range(start, end)]
+    else:  # built in C: a dict of each row's zip with the keys
+        records = list(map(dict, map(zip, repeat([keys[i] for i in full]), zip(*[cols[i][start:end] for i in full]))))
+    for i, mark in enumerate(present):
+        if mark is not None:
+            key, col = keys[i], cols[i]
+            for j in compress(range(start, end), mark[start:end]):
+                records[j - start][key] = col[j]
+    return records
 
 
 def merge_columns(keys: Sequence[str], cols: Sequence[Sequence[float]], present: Sequence[Sequence[bool] | None],
                   size: int) -> list[Record] | None:
     """What `blocks(records, size)` makes of a batch of rows whose values are all finite, computed column by
-    column (sums of slices, in C), or None when a row may hold no metric (the record path drops such rows).
+    column (sums of slices, in C), or None when a row holds no metric (the record path drops such rows).
     `present[i]` marks the rows where column i has a value (None: every row)."""
     axes = ("step", "epoch")
     metrics = [(k, col, mark) for k, col, mark in zip(keys, cols, present) if k not in axes]
-    if not any(mark is None for _, _, mark in metrics):  # no column logged on every row: some rows may hold none
+    if not any(mark is None for _, _, mark in metrics) and \
+            not all(map(any, zip(*[mark for _, _, mark in metrics]))):  # a row that holds no metric
         return None
     step = cols[keys.index("step")]
     epoch = keys.index("epoch") if "epoch" in keys else None

@@ -243,19 +243,12 @@ def _batches(texts: Iterable[str], keys: tuple[str, ...], indexes: tuple[int, ..
             if merged is not None:
                 yield merged
                 continue
-        full = [i for i, mark in enumerate(marks) if mark is None]
-        records = list(map(dict, map(zip, itertools.repeat([keys[i] for i in full]), zip(*[cols[i] for i in full]))))
-        if len(full) < len(keys):
-            for i, mark in enumerate(marks):
-                if mark is not None:
-                    key, col = keys[i], cols[i]
-                    for j in compress(range(size), mark):
-                        records[j][key] = col[j]
-            if loss_at is not None and marks[loss_at] is not None:
-                for j in compress(range(size), map(eq, cols[loss_at], _EMPTY)):
-                    _nan_loss(records[j])
-            if not metrics_at & set(full):  # a row may hold no metric at all: not a point
-                records = [r for r in records if len(r) > 1 + ("epoch" in r)]
+        records = merge.records_of(keys, cols, marks)
+        if loss_at is not None and marks[loss_at] is not None:
+            for j in compress(range(size), map(eq, cols[loss_at], _EMPTY)):
+                _nan_loss(records[j])
+        if all(marks[i] is not None for i in metrics_at):  # a row may hold no metric at all: not a point
+            records = [r for r in records if len(r) > 1 + ("epoch" in r)]
         yield list(merge.blocks(records, block)) if block > 1 else records
 
 
@@ -306,10 +299,11 @@ def _rows(reader: Any, names: list[str], chosen: dict[str, int], layers: list[tu
         yield out
 
 
-def records_from_objects(objects: Iterable[tuple[int, Any]], path: Path) -> Iterator[Record]:
-    """Records from (line, JSON object) pairs; keys are mapped by their names, `null` as the module docstring says."""
+def records_from_objects(objects: Iterable[tuple[int, Any]], path: Path, start: int = 0) -> Iterator[Record]:
+    """Records from (line, JSON object) pairs; keys are mapped by their names, `null` as the module docstring says;
+    `start`: the objects before these (a record without a step is numbered by its place)."""
     cache: dict[str, tuple[str, int] | str | None] = {}
-    count, isfinite = 0, math.isfinite
+    count, isfinite = start, math.isfinite
     for line, obj in objects:
         if not isinstance(obj, dict):
             raise fail(path, line, f"expected a JSON object, found {type(obj).__name__}")
