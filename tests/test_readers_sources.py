@@ -10,6 +10,8 @@ import struct
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from advisor.errors import InputError
 from advisor.logs import analyze, detect_format, read_log
@@ -49,6 +51,67 @@ def test_tensorboard_reader_matches_tensorboards_own_loader():
         for name, norm in r["layer_grad_norm"].items():
             ours[(int(r["step"]), f"grad_norm/{name}")] = norm
     assert ours == pytest.approx(theirs)
+
+
+_TAGS = st.sampled_from(["train/loss", "grad_norm/fc1.weight", "lr", "epoch", "x" * 120, "ünï/loss"])
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(events=st.lists(st.tuples(st.one_of(st.sampled_from([-2, -1, 0, 127, 128, 16384, 2**35]), st.integers(0, 2**40)),
+                                 _TAGS, st.floats(width=32), st.booleans()), max_size=40),
+       other=st.booleans())
+@example(events=[(5, "lr", 0.5, False), (-1, "lr", 0.5, False), (2**35, "lr", 0.25, False)], other=False)
+def test_the_add_scalar_records_read_by_one_match_are_what_the_field_by_field_decoder_reads(tmp_path_factory, events,
+                                                                                             other):
+    # records as TensorBoard's own writer frames them: simple values and (some) one-element tensors, tags of
+    # any length, steps of every varint size, negative ones too, and a file_version event first
+    event_pb2 = pytest.importorskip("tensorboard.compat.proto.event_pb2")
+    from tensorboard.compat.proto import summary_pb2, tensor_pb2
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    from advisor.logs import tensorboard
+
+    path = tmp_path_factory.mktemp("tb") / "events.out.tfevents.1.host"
+    with open(path, "wb") as fh:
+        writer = RecordWriter(fh)
+        if other:
+            writer.write(event_pb2.Event(wall_time=1.7e9, file_version="brain.Event:2").SerializeToString())
+        for step, tag, value, as_tensor in events:
+            scalar = summary_pb2.Summary.Value(tag=tag, tensor=tensor_pb2.TensorProto(dtype=1, float_val=[value])) \
+                if as_tensor else summary_pb2.Summary.Value(tag=tag, simple_value=value)
+            writer.write(event_pb2.Event(wall_time=1.7e9 + step, step=step,
+                                         summary=summary_pb2.Summary(value=[scalar])).SerializeToString())
+        writer.flush()
+    fast = list(read_log(path))
+    old, tensorboard._Scalars.MAX_TAGS = tensorboard._Scalars.MAX_TAGS, 0  # every record field by field
+    try:
+        careful = list(read_log(path))
+    finally:
+        tensorboard._Scalars.MAX_TAGS = old
+    assert json.dumps(fast, sort_keys=True) == json.dumps(careful, sort_keys=True)
+
+
+def test_add_scalar_records_after_the_first_of_each_tag_are_read_by_one_match(tmp_path, monkeypatch):
+    event_pb2 = pytest.importorskip("tensorboard.compat.proto.event_pb2")
+    from tensorboard.compat.proto import summary_pb2
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    from advisor.logs import tensorboard
+
+    path = tmp_path / "events.out.tfevents.1.host"
+    with open(path, "wb") as fh:
+        writer = RecordWriter(fh)
+        for step in range(300):
+            for tag in ("train/loss", "train/grad_norm", "train/lr"):
+                writer.write(event_pb2.Event(wall_time=1.7e9 + step, step=step, summary=summary_pb2.Summary(
+                    value=[summary_pb2.Summary.Value(tag=tag, simple_value=0.5)])).SerializeToString())
+        writer.flush()
+    decoded = []
+    field_by_field = tensorboard._event
+    monkeypatch.setattr(tensorboard, "_event", lambda *a: decoded.append(1) or field_by_field(*a))
+    records = list(read_log(path))
+    assert len(records) == 300 and records[-1] == {"step": 299.0, "loss": 0.5, "grad_norm": 0.5, "lr": 0.5}
+    assert len(decoded) == 3  # the first record of each tag; the other 897 by one match each
 
 
 def test_a_cut_event_file_reads_its_complete_records(tmp_path):

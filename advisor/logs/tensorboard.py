@@ -17,6 +17,7 @@ like column names (`train/loss`, `Loss/train` -> loss; `grad_norm/<param>` -> pe
 from __future__ import annotations
 
 import os
+import re
 import struct
 from pathlib import Path
 from typing import IO, Iterator
@@ -45,35 +46,85 @@ def event_files(path: Path) -> list[Path]:
 
 
 def read(path: Path, notes: plain.Notes | None = None) -> Iterator[plain.Record]:
-    cache: dict[str, tuple[str, int] | str | None] = {}
+    metric_of: dict[str, str | tuple[str] | None] = {}  # tag -> its metric, or (the layer's name,) for its norm
     for file in event_files(path):
         pending: plain.Record = {}
+        current = None
         for step, values in _events(file, notes):
-            if pending and step != pending["step"]:
+            if step != current:
                 if len(pending) > 1 + ("epoch" in pending):
                     yield pending
-                pending = {}
+                pending, current = {"step": float(step)}, step
             for tag, number in values:
-                found = cache.get(tag, 0)
-                if found == 0:
-                    found = cache[tag] = columns.layer(tag) or columns.classify(tag)
-                if isinstance(found, str):
-                    pending.setdefault(columns.LAYER_GRAD_NORM, {})[found] = number
-                elif found is not None and found[0] != "step":  # Lightning logs `epoch` as a scalar too
-                    pending[found[0]] = number
-                else:
-                    continue
-                pending["step"] = float(step)
+                key = metric_of.get(tag, 0)
+                if key == 0:
+                    key = metric_of[tag] = _key(tag)
+                if key.__class__ is str:
+                    pending[key] = number
+                elif key is not None:
+                    pending.setdefault(columns.LAYER_GRAD_NORM, {})[key[0]] = number
         if len(pending) > 1 + ("epoch" in pending):
             yield pending
 
 
+def _key(tag: str) -> str | tuple[str] | None:
+    """Where a tag's values go: its metric, or (the parameter a per-layer gradient norm is about,); None for a
+    tag that is no metric, and for `step` (Lightning logs `epoch` as a scalar too, and it is kept)."""
+    layer = columns.layer(tag)
+    if layer:
+        return (layer,)
+    found = columns.classify(tag)
+    return found[0] if found is not None and found[0] != "step" else None
+
+
+class _Scalars:
+    """One regular expression for the records `add_scalar` writes, for the tags seen so far: a TFRecord (length,
+    its CRC) whose Event holds wall_time, step and a Summary of one Value of that tag and a simple_value, then
+    the data's CRC, each field's length byte written in the expression. A record it matches is decoded by
+    the match (in C) and its length checked; any other goes through _event, which teaches it a new tag."""
+
+    MAX_TAGS = 64  # past this many tags, the new ones go through _event
+
+    def __init__(self) -> None:
+        self.tags: dict[bytes, str] = {}  # the Summary's bytes up to simple_value's key -> the tag
+        self.match = None
+
+    def learn(self, event: tuple[int, list[tuple[str, float]]]) -> None:
+        values = event[1]
+        if len(values) != 1 or len(self.tags) >= self.MAX_TAGS:
+            return
+        tag = values[0][0].encode("utf-8")
+        size = len(tag)
+        if size + 9 > 0x7F:  # the Summary's length would take two varint bytes
+            return
+        head = bytes((0x2A, size + 9, 0x0A, size + 7, 0x0A, size)) + tag
+        if head not in self.tags:
+            self.tags[head] = values[0][0]
+            alternatives = b"|".join(re.escape(h) for h in self.tags)
+            self.match = re.compile(rb"(.{8}).{4}\x09.{8}\x10([\x80-\xff]{0,9}[\x00-\x7f])(" + alternatives +
+                                    rb")\x15(.{4}).{4}", re.DOTALL).match
+
+
 def _events(file: Path, notes: plain.Notes | None) -> Iterator[tuple[int, list[tuple[str, float]]]]:
     """(step, [(tag, scalar)]) for each event with scalars."""
+    scalars = _Scalars()
+    raw, step = b"", 0  # the last step matched: its varint bytes and value
     with source.open_binary(file) as handle:
         index = 0
         buf, pos = b"", 0
         while True:
+            if scalars.match is not None:  # the records add_scalar writes, one match each
+                match, tags, size, unpack = scalars.match, scalars.tags, int.from_bytes, _FLOAT.unpack
+                while (found := match(buf, pos)) is not None:
+                    end = found.end()
+                    if size(found[1], "little") != end - pos - 16:  # the length the record gives itself
+                        break
+                    index += 1
+                    if found[2] != raw:  # a new step (the scalars of one step are written one after another)
+                        raw = found[2]
+                        step = _signed(_varint(raw, 0)[0]) if len(raw) > 1 else raw[0]
+                    yield step, [(tags[found[3]], unpack(found[4])[0])]
+                    pos = end
             if len(buf) - pos < 12:
                 buf, pos = buf[pos:] + _read(handle, file, CHUNK), 0
                 if not buf:
@@ -98,6 +149,7 @@ def _events(file: Path, notes: plain.Notes | None) -> Iterator[tuple[int, list[t
                 raise plain.fail(file, index, f"unreadable event record ({exc or type(exc).__name__}); "
                                               f"not a TensorBoard event file, or a damaged one") from None
             if event is not None:
+                scalars.learn(event)
                 yield event
             pos = end
             if pos > CHUNK:
@@ -148,6 +200,11 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
             raise ValueError("a varint longer than 10 bytes")
 
 
+def _signed(value: int) -> int:
+    """An int64 written as a varint: a negative one takes 10 bytes, two's complement."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
 def _length(buf: bytes, pos: int) -> tuple[int, int]:
     """A length-delimited field's size and where its bytes start: one byte for sizes up to 127 (the common case,
     read without the varint loop), else a varint."""
@@ -179,8 +236,7 @@ def _event(buf: bytes, pos: int, end: int) -> tuple[int, list[tuple[str, float]]
             key, pos = _varint(buf, pos - 1)
         if key == 0x10:  # field 2 (step), varint
             step, pos = _varint(buf, pos)
-            if step >= 1 << 63:
-                step -= 1 << 64
+            step = _signed(step)
         elif key == 0x2A:  # field 5 (summary), length-delimited
             size, pos = _length(buf, pos)
             values = _summary(buf, pos, pos + size)
@@ -262,7 +318,7 @@ def _tensor(buf: bytes, pos: int, end: int) -> float | None:
                 stop = pos + size
             while pos < stop or wire == 0:
                 value, pos = _varint(buf, pos)
-                elements.append(float(value - (1 << 64) if value >= 1 << 63 else value))
+                elements.append(float(_signed(value)))
                 if wire == 0:
                     break
         else:
