@@ -112,11 +112,13 @@ def records_of(keys: Sequence[str], cols: Sequence[Sequence[Any]], present: Sequ
     """The records of rows start..end of columns; `present[i]` marks the rows where column i has a value (None:
     every row)."""
     end = len(cols[0]) if end is None else end
+    whole = start == 0 and end == len(cols[0])
     full = [i for i, mark in enumerate(present) if mark is None]
     if not full:
         records: list[Record] = [{} for _ in range(start, end)]
     else:  # built in C: a dict of each row's zip with the keys
-        records = list(map(dict, map(zip, repeat([keys[i] for i in full]), zip(*[cols[i][start:end] for i in full]))))
+        rows = zip(*[cols[i] if whole else cols[i][start:end] for i in full])
+        records = list(map(dict, map(zip, repeat([keys[i] for i in full]), rows)))
     for i, mark in enumerate(present):
         if mark is not None:
             key, col = keys[i], cols[i]

@@ -163,28 +163,31 @@ def _read_csv(path: Path, by_epoch: bool, missing_is_nan: bool, notes: Notes | N
             unterminated(notes, path, end, "that row was not read")
 
 
-def _cells(text: str, delimiter: str, width: int, done: int) -> list[str]:
-    """The cells of a block of whole lines, row after row (split in C, no list per row); _Slow(done) for what
-    this path does not take: a quote, a lone `\r`, a row of another width."""
+def _lines(text: str, done: int) -> str:
+    """A block of whole lines as this path reads them: `\n` line ends, no blank lines (csv.reader gives them as
+    empty rows, skipped); _Slow(done) for what it does not take: a quote, a lone `\r`."""
     if '"' in text:
         raise _Slow(done)
     if "\r" in text:
         text = text.replace("\r\n", "\n")
         if "\r" in text:
             raise _Slow(done)
-    if "\n\n" in text or text.startswith("\n"):  # blank lines: csv.reader gives them as empty rows, skipped
+    if "\n\n" in text or text.startswith("\n"):
         text = "".join(line + "\n" for line in text.split("\n") if line)
-    if not text:
-        return []
-    cells = text[:-1].replace("\n", delimiter).split(delimiter)
-    if len(cells) != text.count("\n") * width:
-        raise _Slow(done)
-    return cells
+    return text
+
+
+def _first_lines(text: str, lines: int, keep: int) -> int:
+    """Where the first `keep` of the `lines` lines of `text` end."""
+    end = len(text)
+    for _ in range(lines - keep):
+        end = text.rindex("\n", 0, end - 1) + 1
+    return end
 
 
 def _floats(cells: list[str], column: int, width: int, done: int) -> tuple[list[Any], list[bool] | None]:
-    """Column `column` of the cells as floats, in C; with an empty cell, the floats where there are values, `""`
-    elsewhere, and the marks of the values. _Slow(done) for any other cell that is no number (`NA`, a word)."""
+    """Column `column` of rows of cells as floats, in C; with an empty cell, the floats where there are values,
+    `""` elsewhere, and the marks of the values. _Slow(done) for any other cell that is no number (`NA`)."""
     cells = cells[column::width]
     try:
         return list(map(float, cells)), None
@@ -216,15 +219,20 @@ def _batches(texts: Iterable[str], keys: tuple[str, ...], indexes: tuple[int, ..
     loss_at = keys.index("loss") if missing_is_nan and "loss" in keys else None
     metrics_at = {i for i, k in enumerate(keys) if k in columns.METRICS}
     isfinite, compress, eq = math.isfinite, itertools.compress, operator.eq
-    done, pending = 0, []
-    for text in itertools.chain(texts, (None,)):  # None: the end, where the rows left over are a batch of their own
-        cells = pending + _cells(text, delimiter, width, done) if text is not None else pending
-        rows = len(cells) // width
-        size = rows if text is None else rows // block * block
+    done, pending = 0, ""  # the lines past the last multiple of `block`, for the next batch
+    for text in itertools.chain(texts, (None,)):  # None: the end, where the lines left over are a batch of their own
+        last = text is None
+        text = pending if last else pending + _lines(text, done)
+        lines = text.count("\n")
+        size = lines if last else lines // block * block
         if not size:
-            pending = cells
+            pending = text
             continue
-        cells, pending = (cells, []) if size == rows else (cells[:size * width], cells[size * width:])
+        cut = _first_lines(text, lines, size)
+        text, pending = text[:cut], text[cut:]
+        cells = text[:-1].replace("\n", delimiter).split(delimiter)  # split in C: no list per row
+        if len(cells) != size * width:  # a row of another width
+            raise _Slow(done)
         converted = [_floats(cells, i, width, done) for i in indexes]
         cols = [col for col, _ in converted]
         marks = [mark for _, mark in converted]
