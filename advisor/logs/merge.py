@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import math
 from itertools import compress, repeat
+from operator import itemgetter
 from typing import Any, Iterable, Iterator, Sequence
+
+from advisor.logs.columns import AXES, LAYER_GRAD_NORM as LAYERS
 
 Record = dict[str, Any]
 
@@ -30,21 +33,45 @@ def _finite(record: Record) -> bool:
 
 
 class _Block:
-    __slots__ = ("sums", "counts", "layers", "rows", "last")
+    """The records of one block, kept until it is full: their means are taken then, column by column where every
+    record has the same keys (the common log), else key by key."""
+
+    __slots__ = ("records",)
 
     def __init__(self) -> None:
-        self.sums: dict[str, float] = {}
-        self.counts: dict[str, int] = {}
-        self.layers: dict[str, list[float]] = {}
-        self.rows = 0
-        self.last: Record = {}
+        self.records: list[Record] = []
+
+    @property
+    def rows(self) -> int:
+        return len(self.records)
 
     def add(self, record: Record) -> None:
-        sums, counts = self.sums, self.counts
-        for key, value in record.items():  # step and epoch are summed too, and left out of the merged record
+        self.records.append(record)
+
+    def record(self) -> Record:
+        records, last = self.records, self.records[-1]
+        shapes = set(map(tuple, records))
+        keys = shapes.pop() if len(shapes) == 1 else ()
+        if keys and LAYERS not in keys:  # step and epoch are left out of the merged record
+            out: Record = {k: sum(map(itemgetter(k), records)) / len(records) for k in keys if k not in AXES}
+        else:
+            out = _means(records)
+        out["step"], out["_rows"] = last["step"], len(records)
+        if "epoch" in last:
+            out["epoch"] = last["epoch"]
+        return out
+
+
+def _means(records: list[Record]) -> Record:
+    """Each key's mean over the records that hold it; per-layer norms (a dict) name by name."""
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    layers: dict[str, list[float]] = {}
+    for record in records:
+        for key, value in record.items():
             if isinstance(value, dict):
                 for name, norm in value.items():
-                    total = self.layers.setdefault(name, [0.0, 0])
+                    total = layers.setdefault(name, [0.0, 0])
                     total[0] += norm
                     total[1] += 1
             elif key in sums:
@@ -52,17 +79,10 @@ class _Block:
                 counts[key] += 1
             else:
                 sums[key], counts[key] = value, 1
-        self.rows += 1
-        self.last = record
-
-    def record(self) -> Record:
-        out: Record = {k: v / self.counts[k] for k, v in self.sums.items() if k != "step" and k != "epoch"}
-        if self.layers:
-            out["layer_grad_norm"] = {name: s / n for name, (s, n) in self.layers.items()}
-        out["step"], out["_rows"] = self.last["step"], self.rows
-        if "epoch" in self.last:
-            out["epoch"] = self.last["epoch"]
-        return out
+    out: Record = {k: v / counts[k] for k, v in sums.items() if k not in AXES}
+    if layers:
+        out[LAYERS] = {name: s / n for name, (s, n) in layers.items()}
+    return out
 
 
 def blocks(records: Iterable[Record], size: int) -> Iterator[Record]:
@@ -132,8 +152,7 @@ def merge_columns(keys: Sequence[str], cols: Sequence[Sequence[float]], present:
     """What `blocks(records, size)` makes of a batch of rows whose values are all finite, computed column by
     column (sums of slices, in C), or None when a row holds no metric (the record path drops such rows).
     `present[i]` marks the rows where column i has a value (None: every row)."""
-    axes = ("step", "epoch")
-    metrics = [(k, col, mark) for k, col, mark in zip(keys, cols, present) if k not in axes]
+    metrics = [(k, col, mark) for k, col, mark in zip(keys, cols, present) if k not in AXES]
     if not any(mark is None for _, _, mark in metrics) and \
             not all(map(any, zip(*[mark for _, _, mark in metrics]))):  # a row that holds no metric
         return None
