@@ -43,7 +43,6 @@ class LossPlateau(Detector):
         self.level = None
         self.points_to_best = 0
         self.stagnant, self.since = 0, (0.0, None)
-        self.left_below = 0.0  # once found: a smoothed loss below this at the end has left the plateau
 
     def update(self, s, rec):
         c, t = s.loss, self.t
@@ -71,7 +70,6 @@ class LossPlateau(Detector):
         fallen = 1 - c.best / ref if ref and ref > 0 else 0.0
         if fallen >= t.plateau_progress:
             return None
-        self.left_below = self.level * (1 - t.plateau_progress)
         lr = f" at learning rate {s.lr:.3g}" if s.lr is not None else ""
         return self.found(self.since,
                           f"smoothed loss stayed within {percent(t.plateau_improvement)} of {self.level:.4g} for "
@@ -79,8 +77,9 @@ class LossPlateau(Detector):
                           f"it fell only {percent(max(fallen, 0.0))} from {ref:.4g} early in the run")
 
     def outlived(self, s, finding):
+        # self.level is the plateau's: a detector that fired sees no more records
         c = s.loss
-        if c.value is None or c.value > self.left_below:
+        if c.value is None or c.value > self.level * (1 - self.t.plateau_progress):
             return None
         return (f"loss-plateau from {s.where((finding.step, finding.epoch))} not reported: the run left it, its "
                 f"smoothed loss {c.value:.4g} at {s.where(s.at)} is {percent(1 - c.value / self.level)} below "

@@ -57,7 +57,6 @@ class VanishingGradients(GradientDetector):
         super().__init__(t)
         self.layers = Streak()
         self.per_layer = False  # the log has per-layer norms: they decide, not the loss curve
-        self.inferred = False  # found from the flat loss alone (not from gradient norms)
 
     def update(self, s, rec):
         t, c = self.t, s.loss
@@ -113,7 +112,6 @@ class VanishingGradients(GradientDetector):
             return None
         if not s.long_enough(s.first_at, c.n, t.stuck_points, t.stuck_epochs):
             return None
-        self.inferred = True
         grads = f"; grad_norm median {s.grad.median:.3g}" if s.grad.median is not None else ""
         # inferred from the loss alone, it does not explain the underfitting: a model too small for its task
         # looks the same, so both are reported
@@ -125,9 +123,10 @@ class VanishingGradients(GradientDetector):
                           frozenset())
 
     def outlived(self, s, finding):
-        # measured gradient norms stand; a flat loss that later fell far is a slow start, not a missing signal
+        # asked only of a finding that explains nothing: the one inferred from the flat loss (measured gradient
+        # norms explain the underfitting, and stand); a loss that later fell far was a slow start
         c = s.loss
-        if not self.inferred or c.value is None or c.value > c.first * (1 - self.t.plateau_progress):
+        if c.value is None or c.value > c.first * (1 - self.t.plateau_progress):
             return None
         return (f"vanishing-gradients inferred from the flat loss from {s.where((finding.step, finding.epoch))} "
                 f"not reported: the smoothed loss later fell to {c.value:.4g} at {s.where(s.at)}, "
