@@ -147,15 +147,27 @@ def records_of(keys: Sequence[str], cols: Sequence[Sequence[Any]], present: Sequ
     return records
 
 
+def finite(col: Sequence[Any], mark: Sequence[bool] | None) -> bool:
+    """Every value of a column (where `mark` marks one) is finite: exactly when their sum is (a NaN or an inf
+    makes it NaN or inf; finite values that overflow make it inf too, which only sends the rows down the
+    record path)."""
+    return math.isfinite(sum(col if mark is None else compress(col, mark), 0.0))
+
+
+def hold_metrics(keys: Sequence[str], present: Sequence[Sequence[bool] | None]) -> bool:
+    """Every row has a value in a column that is no axis (`present` as merge_columns takes it)."""
+    marks = [mark for key, mark in zip(keys, present) if key not in AXES]
+    return bool(marks) and (any(mark is None for mark in marks) or all(map(any, zip(*marks))))
+
+
 def merge_columns(keys: Sequence[str], cols: Sequence[Sequence[float]], present: Sequence[Sequence[bool] | None],
                   size: int) -> list[Record] | None:
     """What `blocks(records, size)` makes of a batch of rows whose values are all finite, computed column by
     column (sums of slices, in C), or None when a row holds no metric (the record path drops such rows).
     `present[i]` marks the rows where column i has a value (None: every row)."""
-    metrics = [(k, col, mark) for k, col, mark in zip(keys, cols, present) if k not in AXES]
-    if not any(mark is None for _, _, mark in metrics) and \
-            not all(map(any, zip(*[mark for _, _, mark in metrics]))):  # a row that holds no metric
+    if not hold_metrics(keys, present):
         return None
+    metrics = [(k, col, mark) for k, col, mark in zip(keys, cols, present) if k not in AXES]
     step = cols[keys.index("step")]
     epoch = keys.index("epoch") if "epoch" in keys else None
     rows = len(step)

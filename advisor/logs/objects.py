@@ -10,7 +10,6 @@ key's values taken in C, their types and finiteness checked per column, and merg
 
 from __future__ import annotations
 
-import math
 import operator
 from itertools import compress, repeat
 from pathlib import Path
@@ -72,10 +71,9 @@ def _columns(entries: list[Any], plans: dict[frozenset[str], Plan | None]) -> tu
         keys.append(metric)
         cols.append(col)
         marks.append(mark)
-    metric_marks = [mark for key, mark in zip(keys, marks) if key not in columns.AXES]
-    if not metric_marks or None not in metric_marks and not all(map(any, zip(*metric_marks))):
+    if not merge.hold_metrics(keys, marks):
         return None  # an entry with no metric: not a point, which the entry-by-entry path drops
-    if not all(math.isfinite(sum(col if mark is None else compress(col, mark), 0.0)) for col, mark in zip(cols, marks)):
+    if not all(map(merge.finite, cols, marks)):
         return None  # a NaN or an inf: an event the merge keeps on its own (or a bad step), entry by entry
     return keys, cols, marks, len(entries)
 

@@ -236,9 +236,7 @@ def _batches(texts: Iterable[str], keys: tuple[str, ...], indexes: tuple[int, ..
         converted = [_floats(cells, i, width, done) for i in indexes]
         cols = [col for col, _ in converted]
         marks = [mark for _, mark in converted]
-        # a column's sum is finite exactly when all its values are (a NaN or an inf makes it NaN or inf; finite
-        # values that overflow only send the batch down the record path): one pass checks finiteness
-        finite = [isfinite(sum(col if mark is None else compress(col, mark), 0.0)) for col, mark in converted]
+        finite = list(map(merge.finite, cols, marks))
         if marks[step_at] is not None or not (finite[step_at] or all(map(isfinite, cols[step_at]))):
             raise _Slow(done)
         if epoch_at is not None and not finite[epoch_at]:
