@@ -248,6 +248,23 @@ def test_a_loss_that_has_just_begun_to_fall_is_not_stuck():
     assert detectors.vanishing_gradients(log) is None
 
 
+def test_a_flat_start_the_loss_later_leaves_is_a_note_and_measured_gradients_stay():
+    rng = random.Random(9)
+    flat = [0.693 * (1 + 0.01 * rng.uniform(-1, 1)) for _ in range(40)]
+    falls = [0.693 * 0.97 ** i for i in range(60)]
+    analyzer = detectors.Analyzer()
+    for i, v in enumerate(flat + falls):
+        analyzer.update({"step": 25.0 * (i + 1), "loss": v, "lr": 1e-3})
+    assert [f.symptom for f in analyzer.findings] == ["vanishing-gradients"]  # inferred while it was flat
+    analyzer.finish()
+    assert "vanishing-gradients" not in {f.symptom for f in analyzer.findings}
+    assert any("inferred from the flat loss" in note for note in analyzer.outlived)
+    # measured: the gradient norm itself fell to nothing; a later fall of the loss does not undo that
+    tiny = [1e-3] * 5 + [1e-9] * 10 + [1e-3] * 85
+    found = detectors.run(series(flat + falls, grad_norm=tiny))
+    assert "vanishing-gradients" in {f.symptom for f in found}
+
+
 def test_a_run_that_fits_after_early_spikes_has_converged_not_vanished():
     # a too-high rate: the loss jumps to hundreds for a few steps, then the easy task is fitted to 0; the
     # smoothed loss still carries the spikes when the gradient reaches 0
